@@ -1,0 +1,56 @@
+"""What every ``bench`` command shares: plugin options, consoles and the registry."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from registry import Registry, build_registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Off a terminal (CI logs, pipes) rich prints plain text; a fixed width keeps tables whole.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def plugin_options(func: F) -> F:
+    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable) to a command."""
+
+    @click.option(
+        "--plugin",
+        "plugin_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="A local plugin file to load (repeatable; MUSICBENCH_PLUGINS adds more).",
+    )
+    @click.option(
+        "--disable",
+        "disabled",
+        multiple=True,
+        metavar="NAME",
+        help="Leave out a plugin or an entry by name (repeatable; MUSICBENCH_DISABLE adds more).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, plugin_files: Sequence[str], disabled: Sequence[str], **kwargs: Any) -> Any:
+        return func(*args, registry=load_registry(plugin_files, disabled), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = ()) -> Registry:
+    """Build the registry and report, on stderr, every plugin that failed to load."""
+    registry = build_registry(plugin_files=plugin_files, disabled=disabled)
+    for failure in registry.failures:
+        err.print(
+            f"[yellow]warning:[/] plugin {failure.plugin!r} ({failure.origin}: {failure.location}) "
+            f"was skipped: {failure.error}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return registry

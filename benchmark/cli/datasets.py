@@ -1,0 +1,51 @@
+"""``bench datasets`` and ``bench datasets show NAME``."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+from rich.table import Table
+
+from benchmark.cli.common import out, plugin_options
+from benchmark.datasets import load_dataset
+from benchmark.params import parse_assignments
+from registry import MISSING_LABEL, Registry
+
+
+@click.group(invoke_without_command=True)
+@plugin_options
+@click.pass_context
+def datasets(ctx: click.Context, registry: Registry) -> None:
+    """List the registered datasets."""
+    if ctx.invoked_subcommand is not None:
+        return
+    table = Table(title="datasets")
+    for column in ("name", "source", "description"):
+        table.add_column(column)
+    for entry in registry.entries("dataset"):
+        table.add_row(entry.name, entry.source.plugin, entry.description)
+    out.print(table)
+
+
+@datasets.command("show")
+@click.argument("name")
+@click.option("--data", "path", type=click.Path(), help="The dataset's file.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+@plugin_options
+def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
+    """Load a dataset and show its size, features, modalities and label counts."""
+    dataset = load_dataset(registry, name, parse_assignments(params), path)
+    out.print(f"[bold]{dataset.name}[/]: {dataset.n_tracks:,} tracks x {len(dataset.feature_names)} features")
+    out.print(f"features: {', '.join(dataset.feature_names)}")
+    out.print(f"modalities: {', '.join(dataset.modalities)}")
+    out.print(f"primary label: {dataset.primary_label} ({dataset.n_classes()} classes)")
+    out.print(f"fingerprint: {dataset.fingerprint}")
+    for note in dataset.notes:
+        out.print(f"note: {note}")
+    for label, values in dataset.labels.items():
+        counts = Counter(values.tolist())
+        missing = counts.pop(MISSING_LABEL, 0)
+        shown = " · ".join(f"{k} {v:,}" for k, v in counts.most_common(12))
+        more = f" · ... {len(counts) - 12} more" if len(counts) > 12 else ""
+        out.print(f"{label} ({len(counts)}): {shown}{more}" + (f" · missing {missing:,}" if missing else ""))

@@ -1,0 +1,49 @@
+"""Building encoders and clusterers from registry entries, the one way everywhere.
+
+The runner, ``bench plugins check`` and the tests all build estimators here, so a
+cell's recorded parameters are exactly the ones the estimator was built with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from benchmark.params import accepted_params, check_params
+from registry import PluginEntry
+
+
+def resolve_encoder_params(entry: PluginEntry, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """Registered defaults, updated by ``params``, with ``random_state`` set to ``seed``."""
+    check_params("encoder", entry.name, entry.factory, params)
+    resolved = {**entry.defaults, **params}
+    if "random_state" in accepted_params(entry.factory):
+        resolved["random_state"] = seed
+    return resolved
+
+
+def resolve_clusterer_params(
+    entry: PluginEntry, params: Mapping[str, Any], n_samples: int, n_clusters: int, seed: int
+) -> dict[str, Any]:
+    """Defaults, then ``params``; the cluster count and seed fill what is left unset.
+
+    The cluster-count parameter is the entry's ``n_clusters_param`` meta (default
+    ``n_clusters``, or ``n_components`` for mixtures). A clusterer whose meta has
+    ``auto_params(n_samples, n_clusters) -> dict`` (density parameters) gets those
+    for any key the user did not set.
+    """
+    check_params("clusterer", entry.name, entry.factory, params)
+    accepted = accepted_params(entry.factory)
+    resolved = dict(entry.defaults)
+    count_param = entry.meta.get("n_clusters_param")
+    if count_param is None:
+        count_param = next((p for p in ("n_clusters", "n_components") if p in accepted), None)
+    if count_param and count_param in accepted:
+        resolved[count_param] = n_clusters
+    auto = entry.meta.get("auto_params")
+    if callable(auto):
+        resolved.update(auto(n_samples, n_clusters))
+    if "random_state" in accepted:
+        resolved["random_state"] = seed
+    resolved.update(params)
+    return resolved

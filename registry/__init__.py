@@ -1,0 +1,65 @@
+"""musicbench's plugin registry and the contracts plugins implement.
+
+Importing this package loads no plugin; call :func:`build_registry`.
+"""
+
+from registry._version import __version__
+from registry.contracts import (
+    AUDIO,
+    MISSING_LABEL,
+    TEXT_MODALITIES,
+    Clusterer,
+    Dataset,
+    DatasetLoader,
+    Encoder,
+    MetricSpec,
+    MetricUndefined,
+    missing_modalities,
+)
+from registry.core import (
+    DEFAULT_PLUGINS,
+    ENTRY_POINT_GROUP,
+    KINDS,
+    PluginEntry,
+    PluginFailure,
+    PluginSource,
+    Registry,
+    build_registry,
+)
+from registry.errors import (
+    ConfigError,
+    DataError,
+    DuplicatePluginError,
+    MusicbenchError,
+    PluginError,
+    UnknownPluginError,
+)
+from registry.hookspecs import hookimpl
+
+__all__ = [
+    "AUDIO",
+    "DEFAULT_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "KINDS",
+    "MISSING_LABEL",
+    "TEXT_MODALITIES",
+    "Clusterer",
+    "ConfigError",
+    "DataError",
+    "DuplicatePluginError",
+    "Dataset",
+    "DatasetLoader",
+    "Encoder",
+    "MetricSpec",
+    "MetricUndefined",
+    "MusicbenchError",
+    "PluginEntry",
+    "PluginError",
+    "PluginFailure",
+    "PluginSource",
+    "Registry",
+    "UnknownPluginError",
+    "__version__",
+    "build_registry",
+    "hookimpl",
+]

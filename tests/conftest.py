@@ -1,0 +1,76 @@
+"""Shared fixtures: the registry, small datasets and the real data in ../shared/data.
+
+Real-data tests find the files through ``MUSICBENCH_DATA_DIR`` (default: the
+``shared/data`` folder beside the repository). Without the data they skip, except
+in CI (``CI=true``), where a missing file fails the test: CI must test real data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from registry import Dataset, Registry, build_registry
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
+TIDYTUESDAY = "spotify_songs_tidytuesday.csv"
+LYRICS_SAMPLE = "spotify_songs_lyrics_sample1000.csv"
+GTZAN = "gtzan_features_30_sec.csv"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-scale", action="store_true", help="run the million-row scale benchmarks")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-scale"):
+        return
+    skip = pytest.mark.skip(reason="million-row scale point: opt in with --run-scale")
+    for item in items:
+        if "scale" in item.keywords:
+            item.add_marker(skip)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("MUSICBENCH_DATA_DIR", DEFAULT_DATA_DIR))
+
+
+def shared_file(name: str) -> Path:
+    """A file of ../shared/data; skip without it, fail without it in CI."""
+    path = data_dir() / name
+    if not path.is_file():
+        message = f"real data file {path} not found (set MUSICBENCH_DATA_DIR)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The built-in plugins only (no entry points, no environment plugins)."""
+    return build_registry(entry_points=False, environ={})
+
+
+@pytest.fixture(scope="session")
+def small_dataset(registry: Registry) -> Dataset:
+    """300 synthetic tracks with every modality."""
+    return registry.get("dataset", "synthetic").create(n_tracks=300, seed=0).load()
+
+
+@pytest.fixture(scope="session")
+def tidytuesday_path() -> Path:
+    return shared_file(TIDYTUESDAY)
+
+
+@pytest.fixture(scope="session")
+def lyrics_sample_path() -> Path:
+    return shared_file(LYRICS_SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def gtzan_path() -> Path:
+    return shared_file(GTZAN)
