@@ -11,6 +11,11 @@ from typing import Any
 
 from benchmark.params import accepted_params, check_params
 from registry import PluginEntry
+from registry.errors import DataError
+
+DEFAULT_MEMORY_BUDGET = 8 * 1024**3
+"""Bytes a clusterer may plan to use before it is skipped (a 24 GB machine runs
+two jobs and the embeddings beside it)."""
 
 
 def resolve_encoder_params(entry: PluginEntry, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -33,6 +38,11 @@ def resolve_clusterer_params(
     for any key the user did not set.
     """
     check_params("clusterer", entry.name, entry.factory, params)
+    if n_clusters > n_samples:
+        raise DataError(
+            f"Cannot make {n_clusters} clusters of {n_samples} rows: the dataset has fewer "
+            "rows than clusters. Load more rows or set a smaller n_clusters."
+        )
     accepted = accepted_params(entry.factory)
     resolved = dict(entry.defaults)
     count_param = entry.meta.get("n_clusters_param")
@@ -47,3 +57,23 @@ def resolve_clusterer_params(
         resolved["random_state"] = seed
     resolved.update(params)
     return resolved
+
+
+def memory_skip_reason(
+    entry: PluginEntry, params: Mapping[str, Any], n_samples: int, n_features: int, budget: int
+) -> str | None:
+    """Why a clusterer must be skipped for memory, or ``None`` if it fits.
+
+    A clusterer's meta may carry ``memory_bytes(n_samples, n_features, params)``, its
+    planned peak; one without it is assumed to fit.
+    """
+    estimate = entry.meta.get("memory_bytes")
+    if not callable(estimate):
+        return None
+    needed = int(estimate(n_samples, n_features, params))
+    if needed <= budget:
+        return None
+    return (
+        f"{entry.name} would need about {needed / 1024**3:.1f} GiB for {n_samples:,} rows, "
+        f"over the memory budget of {budget / 1024**3:.1f} GiB"
+    )
