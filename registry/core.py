@@ -165,6 +165,9 @@ class Registry:
         name = file.stem
         if name in self.disabled:
             return
+        if not file.is_file():
+            # A mistyped path is bad input, not a broken plugin: say so and stop.
+            raise PluginError(f"The plugin file {file} does not exist (given by --plugin or {PLUGINS_ENV}).")
         try:
             content = file.read_bytes()
             digest = hashlib.sha256(content).hexdigest()
@@ -273,8 +276,6 @@ class Registry:
 
 
 def _import_file(file: Path, module_name: str) -> ModuleType:
-    if not file.is_file():
-        raise FileNotFoundError(f"plugin file {file} does not exist")
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
         raise ImportError(f"{file} cannot be imported as a Python module")

@@ -100,17 +100,20 @@ def numeric_features(
     if not columns:
         raise DataError(f"{dataset}: {path} has no numeric feature columns to use.")
     matrix = np.empty((len(frame), len(columns)), dtype=np.float64)
+    bad = np.zeros(matrix.shape, dtype=bool)
     for j, column in enumerate(columns):
         raw = frame[column]
         values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna() & raw.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(
-                f"{dataset}: column {column!r} of {path} must be numeric, but line {row + 2} "
-                f"holds {raw.iloc[row]!r} ({int(bad.sum())} non-numeric value(s) in that column)."
-            )
+        bad[:, j] = (values.isna() & raw.notna()).to_numpy()
         matrix[:, j] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]  # the first bad line, then its first bad column
+        bad_columns = [columns[j] for j in np.flatnonzero(bad.any(axis=0))]
+        raise DataError(
+            f"{dataset}: column {columns[col]!r} of {path} must be numeric, but line {row + 2} "
+            f"holds {frame[columns[col]].iloc[row]!r} ({int(bad.sum())} non-numeric value(s) "
+            f"in column(s) {', '.join(bad_columns)})."
+        )
     finite = np.isfinite(matrix)
     keep = finite.all(axis=1)
     notes: list[str] = []

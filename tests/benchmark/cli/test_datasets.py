@@ -1,0 +1,40 @@
+"""``bench datasets`` and ``bench datasets show``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def test_list_datasets() -> None:
+    done = bench("datasets")
+    assert done.returncode == 0
+    for name in ("synthetic", "spotify", "gtzan", "csv"):
+        assert name in done.stdout
+
+
+def test_show_synthetic_with_parameters() -> None:
+    done = bench("datasets", "show", "synthetic", "-p", "n_tracks=500", "-p", "n_genres=4")
+    assert done.returncode == 0, done.stderr
+    assert "synthetic: 500 tracks x 10 features" in done.stdout
+    assert "genre (4):" in done.stdout and "modalities: audio, lyrics, title" in done.stdout
+
+
+def test_show_tidytuesday(tidytuesday_path: Path) -> None:
+    done = bench("datasets", "show", "spotify", "--data", str(tidytuesday_path))
+    assert done.returncode == 0, done.stderr
+    assert "28,356 tracks" in done.stdout
+    assert "rap 5,401" in done.stdout
+
+
+def test_unknown_parameter_lists_accepted_ones() -> None:
+    done = bench("datasets", "show", "synthetic", "-p", "n_track=5")
+    assert done.returncode == 2
+    assert "has no parameter(s) n_track" in done.stderr and "n_tracks" in done.stderr
