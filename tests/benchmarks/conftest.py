@@ -1,0 +1,33 @@
+"""Sizes for the performance suite.
+
+A normal test run passes ``--benchmark-disable`` (see pyproject.toml): each benchmark
+then runs once, on small data, as a test that the benchmark itself works. With
+``--benchmark-enable`` the suite measures realistic sizes: the 28k TidyTuesday
+tracks and 100k synthetic tracks; ``--run-scale`` adds the 1,000,000-track point.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from registry import Dataset, Registry
+
+SMOKE_TRACKS = 600
+SYNTHETIC_TRACKS = 100_000
+SCALE_TRACKS = 1_000_000
+
+
+def measuring(config: pytest.Config) -> bool:
+    return not config.getoption("benchmark_disable")
+
+
+@pytest.fixture(scope="session")
+def tidytuesday(registry: Registry, request: pytest.FixtureRequest, tidytuesday_path) -> Dataset:
+    data = registry.get("dataset", "spotify").create(path=str(tidytuesday_path)).load()
+    return data if measuring(request.config) else data.subset(slice(0, SMOKE_TRACKS))
+
+
+@pytest.fixture(scope="session")
+def synthetic_100k(registry: Registry, request: pytest.FixtureRequest) -> Dataset:
+    n = SYNTHETIC_TRACKS if measuring(request.config) else SMOKE_TRACKS
+    return registry.get("dataset", "synthetic").create(n_tracks=n).load()
