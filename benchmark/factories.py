@@ -66,6 +66,12 @@ def resolve_clusterer_params(
     if "random_state" in accepted:
         resolved["random_state"] = seed
     resolved.update(params)
+    chosen = resolved.get(count_param) if count_param else None
+    if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen > n_samples:
+        raise DataError(
+            f"{entry.name}: cannot make {chosen} clusters of {n_samples} rows ({count_param}={chosen} "
+            "is set). Load more rows or set a smaller value."
+        )
     return resolved
 
 

@@ -13,6 +13,7 @@ refuses the work (the dataset fingerprint and plugin versions are checked).
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,16 @@ from registry.errors import ConfigError
 CONNECT_TIMEOUT_S = 20
 
 
+def _probe(address: str) -> None:
+    """Fail fast on a TCP address where nothing listens (Dask would retry for its whole timeout)."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp") or ":" not in rest:
+        return  # tls://, inproc:// and friends: leave them to Dask
+    host, _, port = rest.rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
+        pass
+
+
 class DaskExecutor:
     """Submit tasks to the Dask scheduler at ``address``."""
 
@@ -30,8 +41,9 @@ class DaskExecutor:
         from distributed import Client
 
         try:
+            _probe(address)
             self._client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise ConfigError(
                 f"Cannot reach the Dask scheduler at {address!r} ({exc}). Start one with "
                 "`dask scheduler` and at least one `dask worker ADDRESS`, then pass its address."
@@ -66,7 +78,8 @@ class DaskExecutor:
             return []
         from distributed import wait
 
-        done, _ = wait(list(self._futures), return_when="FIRST_COMPLETED")
+        with self._client.as_current():  # this client, without making it the global default
+            done, _ = wait(list(self._futures), return_when="FIRST_COMPLETED")
         finished = []
         for future in done:
             task_id = self._futures.pop(future)

@@ -36,13 +36,16 @@ def _worker_main(conn: Connection, context: WorkerContext) -> None:
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", None))
-    while True:
-        message = conn.recv()
-        if message is None:
-            return
-        task_id, task, embedding, own = message
-        conn.send(("done", (task_id, run_task(context, task, embedding, own))))
+    try:
+        conn.send(("ready", None))
+        while True:
+            message = conn.recv()
+            if message is None:
+                return
+            task_id, task, embedding, own = message
+            conn.send(("done", (task_id, run_task(context, task, embedding, own))))
+    except (EOFError, OSError):
+        return  # the runner is gone (killed): nobody wants the result, so exit quietly
 
 
 class _Worker:
@@ -68,6 +71,8 @@ class LocalPool:
     def __init__(self, context: WorkerContext, jobs: int, timeout: float | None) -> None:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            self._ctx.set_forkserver_preload(["benchmark.executors._preload"])
         self._context = context
         self._timeout = timeout
         # Clusterer tasks go first: they finish cells (committed at once), while an
