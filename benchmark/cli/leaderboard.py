@@ -60,7 +60,7 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         stem = folder / _file_stem(name)
         stem.with_suffix(".md").write_text(to_markdown(board), encoding="utf-8")
         stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
-        stem.with_suffix(".html").write_text(to_html(board, cache, projection), encoding="utf-8")
+        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection), encoding="utf-8")
         if top:
             out.print(top_table(board, top))
         out.print(escape(f"wrote {stem}.md, {stem}.csv and {stem}.html"), highlight=False)

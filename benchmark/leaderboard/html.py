@@ -16,6 +16,7 @@ import numpy as np
 from benchmark.cache import EmbeddingCache
 from benchmark.leaderboard import figures
 from benchmark.leaderboard.table import Leaderboard
+from benchmark.store import ResultStore
 from benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text
 from registry import MISSING_LABEL
 
@@ -46,11 +47,12 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def _projection_section(lb: Leaderboard, cache: EmbeddingCache, method: str) -> str:
+def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str) -> str:
     """UMAP panels of the best cell's embedding, or why they cannot be drawn."""
     if not lb.entries:
         return "<p>No ranked cell, so no projection.</p>"
-    best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
+    chosen = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
+    best = store.record(chosen.key, with_labels=True) if chosen else None
     if best is None or best.labels is None:
         return "<p>The best cell has no stored cluster labels, so no projection.</p>"
     cached = cache.get(best.embedding_key)
@@ -69,7 +71,7 @@ def _projection_section(lb: Leaderboard, cache: EmbeddingCache, method: str) -> 
     return f"<p>{_e(title)} ({len(rows):,} tracks).</p>" + _img(figures.projections(coords, colourings, title), title)
 
 
-def to_html(lb: Leaderboard, cache: EmbeddingCache, projection: str = "umap") -> str:
+def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projection: str = "umap") -> str:
     """The whole page as one string."""
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", *metrics, "seeds", "fit s"]
@@ -92,7 +94,7 @@ def to_html(lb: Leaderboard, cache: EmbeddingCache, projection: str = "umap") ->
         shown = [m for m in metrics if any(not math.isnan(e.mean(m)) for e in lb.entries)][:4]
         parts += ["<h2>Main metrics</h2>", _img(figures.bars(lb, shown), "bar chart of the main metrics")]
     if projection != "none":
-        parts += ["<h2>The best cell's embedding</h2>", _projection_section(lb, cache, projection)]
+        parts += ["<h2>The best cell's embedding</h2>", _projection_section(lb, store, cache, projection)]
     parts += ["<h2>Failed and skipped cells</h2>"]
     if lb.problems:
         parts += ["<p>Not in the averages above.</p>",

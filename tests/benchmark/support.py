@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugins"
@@ -43,3 +44,16 @@ def toy_run_args(store: Path, *extra: str) -> list[str]:
     return ["run", "--store", str(store), "--plugin", str(TOY), "--plugin", str(FAILING), *ISOLATE, *SMALL, *extra]
 
 
+
+
+def bench_here(capsys: Any, *args: str | os.PathLike[str]) -> tuple[int, str, str]:
+    """Run ``bench ARGS`` in this process (faster than a subprocess); return (exit code, out, err)."""
+    from benchmark.cli import main
+
+    code = 0
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
