@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def _names(text: str | None) -> list[str] | None:
 @click.option("--clusterers", metavar="X,Y", help="Comma-separated clusterers; '(own)' is an encoder's own clustering.")
 @click.option("--seeds", type=click.IntRange(min=1), help="Number of seeds, 0..N-1 (default 3).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
-@click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default: cores / jobs; 1 on Dask).")
+@click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default 1: use --jobs for cores).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the cells on this Dask scheduler (tcp://host:8786).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A TOML run configuration.")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True, help="The SQLite result store.")
@@ -68,7 +67,10 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
     data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
     plan = make_plan(registry, config, data)  # every check happens here, before any work
     params = click.get_current_context().params
-    threads = threads or (1 if scheduler else max(1, (os.cpu_count() or 1) // jobs))
+    # One thread per worker by default: measured faster than sharing cores between
+    # threads (small models, loaded machines), and the same arithmetic on every
+    # executor, so --jobs N and --scheduler give the serial run's numbers exactly.
+    threads = threads or 1
     context = worker_context(registry, params["plugin_files"], params["disabled"], plan, threads)
 
     def make_executor():  # type: ignore[no-untyped-def]

@@ -65,14 +65,19 @@ class _Worker:
         self.conn.close()
 
 
+def _context() -> Any:
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["benchmark.executors._preload"])
+    return ctx
+
+
 class LocalPool:
     """``jobs`` worker processes with a per-task ``timeout`` (seconds, or ``None``)."""
 
     def __init__(self, context: WorkerContext, jobs: int, timeout: float | None) -> None:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._ctx = multiprocessing.get_context(method)
-        if method == "forkserver":
-            self._ctx.set_forkserver_preload(["benchmark.executors._preload"])
+        self._ctx = _context()
         self._context = context
         self._timeout = timeout
         # Clusterer tasks go first: they finish cells (committed at once), while an
