@@ -18,11 +18,21 @@ DEFAULT_MEMORY_BUDGET = 8 * 1024**3
 two jobs and the embeddings beside it)."""
 
 
-def resolve_encoder_params(entry: PluginEntry, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """Registered defaults, updated by ``params``, with ``random_state`` set to ``seed``."""
+def resolve_encoder_params(
+    entry: PluginEntry, params: Mapping[str, Any], seed: int, n_clusters: int | None = None
+) -> dict[str, Any]:
+    """Registered defaults, updated by ``params``, with ``random_state`` set to ``seed``.
+
+    An encoder that also clusters (it takes ``n_clusters``, like VaDE) gets the
+    dataset's cluster count unless ``params`` sets one, exactly as clusterers do.
+    """
     check_params("encoder", entry.name, entry.factory, params)
-    resolved = {**entry.defaults, **params}
-    if "random_state" in accepted_params(entry.factory):
+    accepted = accepted_params(entry.factory)
+    resolved = dict(entry.defaults)
+    if n_clusters is not None and "n_clusters" in accepted:
+        resolved["n_clusters"] = n_clusters
+    resolved.update(params)
+    if "random_state" in accepted:
         resolved["random_state"] = seed
     return resolved
 
@@ -56,6 +66,12 @@ def resolve_clusterer_params(
     if "random_state" in accepted:
         resolved["random_state"] = seed
     resolved.update(params)
+    chosen = resolved.get(count_param) if count_param else None
+    if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen > n_samples:
+        raise DataError(
+            f"{entry.name}: cannot make {chosen} clusters of {n_samples} rows ({count_param}={chosen} "
+            "is set). Load more rows or set a smaller value."
+        )
     return resolved
 
 

@@ -7,7 +7,7 @@ import sys
 import click
 from rich.markup import escape
 
-from benchmark.cli import datasets, plugins
+from benchmark.cli import datasets, export, leaderboard, plugins, run
 from benchmark.cli.common import err
 from registry import MusicbenchError, __version__
 
@@ -20,6 +20,9 @@ def cli() -> None:
 
 cli.add_command(plugins.plugins)
 cli.add_command(datasets.datasets)
+cli.add_command(run.run)
+cli.add_command(leaderboard.leaderboard)
+cli.add_command(export.export)
 
 
 def main(argv: list[str] | None = None) -> None:

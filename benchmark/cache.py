@@ -1,0 +1,118 @@
+"""The on-disk embedding cache: each encoder is fitted once per input and reused.
+
+An entry is keyed by :func:`embedding_key`, a sha256 over everything that changes an
+embedding: the dataset's fingerprint, the encoder's name, its full (resolved)
+parameters as canonical JSON, the seed, the plugin's version and the versions of
+the numeric libraries. Arrays are written with ``np.save(allow_pickle=False)``
+and read back with pickling refused, so a cache file can never execute code.
+
+Layout: ``<root>/<key[:2]>/<key>.npy`` (the embedding), ``<key>.own.npy`` (the
+encoder's own cluster labels, for encoders that also cluster) and ``<key>.json``
+(how it was made, with timings). The JSON file is written last, each file through
+a temporary file and :func:`os.replace`, so a reader sees a complete entry or none,
+even when the writer is killed half-way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmark.hashing import digest, package_versions
+
+CACHE_FORMAT = 1
+"""Bump when the way embeddings are produced or stored changes."""
+DEFAULT_CACHE_DIR = Path(".musicbench") / "cache"
+
+
+def embedding_key(
+    dataset_fingerprint: str,
+    encoder: str,
+    params: Mapping[str, Any],
+    seed: int,
+    plugin_version: str,
+    packages: Mapping[str, str] | None = None,
+) -> str:
+    """The cache key of one embedding: sha256 over every input that changes it."""
+    return digest(
+        "musicbench-embedding",
+        CACHE_FORMAT,
+        dataset_fingerprint,
+        encoder,
+        dict(params),
+        int(seed),
+        plugin_version,
+        dict(package_versions() if packages is None else packages),
+    )
+
+
+@dataclass(frozen=True)
+class CachedEmbedding:
+    """A cached embedding, the encoder's own labels (if any) and how it was made."""
+
+    embedding: np.ndarray
+    own_labels: np.ndarray | None
+    meta: dict[str, Any]
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class EmbeddingCache:
+    """Embeddings on disk under ``root``, keyed by :func:`embedding_key`."""
+
+    def __init__(self, root: str | os.PathLike[str] = DEFAULT_CACHE_DIR) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def __contains__(self, key: str) -> bool:
+        return self._path(key, ".json").is_file()
+
+    def get(self, key: str) -> CachedEmbedding | None:
+        """The entry ``key``, or ``None`` if it is absent or unreadable."""
+        meta_path = self._path(key, ".json")
+        if not meta_path.is_file():
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            embedding = np.load(self._path(key, ".npy"), allow_pickle=False)
+            own_path = self._path(key, ".own.npy")
+            own = np.load(own_path, allow_pickle=False) if meta.get("own_labels") else None
+        except (OSError, ValueError):
+            return None  # a damaged entry is a miss: the embedding is simply recomputed
+        if embedding.shape[0] != meta.get("n_tracks"):
+            return None
+        return CachedEmbedding(embedding, own, meta)
+
+    def put(
+        self, key: str, embedding: np.ndarray, own_labels: np.ndarray | None, meta: Mapping[str, Any]
+    ) -> None:
+        """Store an entry atomically (the metadata file last marks it complete)."""
+        folder = self._path(key, "").parent
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self._path(key, ".npy"), lambda f: np.save(f, embedding, allow_pickle=False))
+        if own_labels is not None:
+            _atomic_write(self._path(key, ".own.npy"), lambda f: np.save(f, own_labels, allow_pickle=False))
+        full = {**meta, "key": key, "n_tracks": int(embedding.shape[0]), "own_labels": own_labels is not None}
+        text = json.dumps(full, sort_keys=True, indent=1).encode("utf-8")
+        _atomic_write(self._path(key, ".json"), lambda f: f.write(text))

@@ -1,0 +1,67 @@
+"""``bench leaderboard``: Markdown, CSV and HTML leaderboards from the result store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from benchmark.cache import EmbeddingCache
+from benchmark.cli.common import out
+from benchmark.leaderboard import Leaderboard, build
+from benchmark.leaderboard.html import to_html
+from benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
+from benchmark.store import DEFAULT_STORE, ResultStore
+from registry.errors import ConfigError
+
+
+def top_table(board: Leaderboard, n: int) -> Table:
+    """The first ``n`` rows of a leaderboard as a rich table."""
+    table = Table(title=escape(f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean ± std over seeds)"))
+    for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
+        table.add_column(escape(column))
+    for entry in board.entries[:n]:
+        table.add_row(rank_text(entry), escape(entry.encoder_label), escape(entry.clusterer_label),
+                      fmt(entry.mean(board.metric), entry.std(board.metric)), str(len(entry.cells)))  # fmt: skip
+    return table
+
+
+def _file_stem(name: str) -> str:
+    """A dataset name as a safe file name (plugin names are not trusted)."""
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".")
+    return stem or "dataset"
+
+
+@click.command("leaderboard")
+@click.option("--dataset", help="The dataset (default: every dataset in the store).")
+@click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
+@click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
+@click.option("--output", type=click.Path(file_okay=False), default="leaderboards", show_default=True)
+@click.option("--projection", type=click.Choice(["umap", "pca", "none"]), default="umap", show_default=True,
+              help="How the HTML projects the best cell's embedding.")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Rows printed here.")
+def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
+                projection: str, top: int) -> None:  # fmt: skip
+    """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
+    if not Path(store).is_file():
+        raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
+    results = ResultStore(store)
+    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
+    names = [dataset] if dataset else list(dict.fromkeys(n for n, _ in results.datasets()))
+    if not names:
+        raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        board = build(results, name, metric)
+        stem = folder / _file_stem(name)
+        stem.with_suffix(".md").write_text(to_markdown(board), encoding="utf-8")
+        stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
+        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection), encoding="utf-8")
+        if top:
+            out.print(top_table(board, top))
+        out.print(escape(f"wrote {stem}.md, {stem}.csv and {stem}.html"), highlight=False)
+    results.close()

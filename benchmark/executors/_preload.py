@@ -1,0 +1,20 @@
+"""Imported once by the forkserver, so each local worker starts with these loaded.
+
+Workers fork from the forkserver; whatever it imported (numpy, scikit-learn, the
+built-in plugins and torch, if they use it) is shared instead of imported again by
+every worker and every replacement of a killed worker. A module that fails to import
+is left to the worker's registry, which reports it like any broken plugin.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import benchmark.work  # noqa: F401  (the worker's own code, numpy, the registry)
+from registry import DEFAULT_PLUGINS
+
+for _name in DEFAULT_PLUGINS:
+    try:
+        importlib.import_module(_name)
+    except Exception:  # noqa: BLE001 - reported by the registry in the worker instead
+        pass

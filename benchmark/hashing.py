@@ -1,0 +1,72 @@
+"""Canonical JSON and sha256 digests: the one way results and caches are keyed.
+
+Keys are computed with :mod:`hashlib` over canonical JSON (sorted keys, no spaces),
+never with ``hash()``, so they are stable across processes, machines and runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import math
+import platform
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+TRACKED_PACKAGES = ("numpy", "scikit-learn", "scipy", "torch", "umap-learn", "hdbscan", "pandas")
+"""Libraries whose version can change an embedding or a partition."""
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON types: tuples become lists, numpy scalars Python numbers.
+
+    An object JSON cannot express is written as ``module.Type:repr``; if its repr is not
+    stable (it contains an address) the key simply never matches, which is safe: a
+    cache miss, never a wrong hit.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [canonical(v) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else repr(number)
+    if value is None or isinstance(value, str):
+        return value
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}:{value!r}"
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON of ``value`` (see :func:`canonical`)."""
+    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"))
+
+
+def digest(*parts: Any) -> str:
+    """sha256 hex digest of the canonical JSON of ``parts``."""
+    return hashlib.sha256(canonical_json(list(parts)).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Python and the tracked libraries' versions (``"absent"`` when not installed).
+
+    Read from package metadata, so nothing heavy (torch) is imported to learn it.
+    """
+    versions = {"python": platform.python_version()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions

@@ -1,0 +1,118 @@
+"""The HTML leaderboard's figures, as PNG bytes (matplotlib's Agg backend, no display).
+
+Every figure is drawn from the leaderboard; only the projections read an embedding,
+from the cache, by the key the store recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+
+import numpy as np
+
+from benchmark.leaderboard.table import Leaderboard
+from registry import MISSING_LABEL
+
+MAX_BARS = 12
+PROJECTION_POINTS = 5000
+PROJECTION_SEED = 0
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: the report is written to a file, never shown
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _plain(text: str) -> str:
+    """Text matplotlib draws literally: a ``$`` would start mathtext (and can fail to parse)."""
+    return str(text).replace("$", r"\$")
+
+
+def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+def heatmap(lb: Leaderboard) -> bytes:
+    """Encoder (rows) x clusterer (columns) grid of the ranking metric's mean."""
+    plt = _pyplot()
+    rows = sorted({e.encoder_label for e in lb.entries})
+    cols = sorted({e.clusterer_label for e in lb.entries})
+    grid = np.full((len(rows), len(cols)), np.nan)
+    for e in lb.entries:
+        grid[rows.index(e.encoder_label), cols.index(e.clusterer_label)] = e.mean(lb.metric)
+    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * len(cols), 1.0 + 0.45 * len(rows)))
+    image = ax.imshow(grid, cmap="viridis" if lb.higher_is_better else "viridis_r", aspect="auto")
+    ax.set_xticks(range(len(cols)), [_plain(c) for c in cols], rotation=35, ha="right")
+    ax.set_yticks(range(len(rows)), [_plain(r) for r in rows])
+    for (i, j), value in np.ndenumerate(grid):
+        if not math.isnan(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
+    fig.colorbar(image, ax=ax, label=_plain(f"{lb.metric} (mean over seeds)"))
+    ax.set_title(_plain(f"{lb.metric}: encoder x clusterer"))
+    return _png(fig)
+
+
+def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
+    """The top entries' main metrics: mean with the standard deviation over seeds as error bars."""
+    plt = _pyplot()
+    top = lb.entries[:MAX_BARS][::-1]  # the best at the top of each panel
+    labels = [_plain(f"{e.encoder_label} x {e.clusterer_label}") for e in top]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics) + 2.5, 0.9 + 0.32 * len(top)), sharey=True)
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        means = [e.mean(metric) for e in top]
+        stds = [0.0 if math.isnan(s := e.std(metric)) else s for e in top]
+        ax.barh(range(len(top)), means, xerr=stds, color="#4c72b0", ecolor="#333333", capsize=2)
+        ax.set_title(_plain(metric), fontsize=9)
+        ax.tick_params(labelsize=8)
+    np.atleast_1d(axes)[0].set_yticks(range(len(top)), labels)
+    return _png(fig)
+
+
+def project(embedding: np.ndarray, method: str = "umap") -> tuple[np.ndarray, np.ndarray]:
+    """2-D coordinates of (a fixed sample of at most 5,000 of) ``embedding``'s rows, and the rows."""
+    rows = np.arange(embedding.shape[0])
+    if rows.size > PROJECTION_POINTS:
+        rows = np.sort(np.random.default_rng(PROJECTION_SEED).choice(rows, PROJECTION_POINTS, replace=False))
+    X = embedding[rows]
+    if X.shape[1] <= 2:
+        return np.column_stack([X, np.zeros((X.shape[0], 2 - X.shape[1]))]), rows
+    if method == "umap":
+        import umap
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "n_jobs overridden by random_state": wanted
+            return umap.UMAP(n_components=2, random_state=PROJECTION_SEED).fit_transform(X), rows
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2, random_state=PROJECTION_SEED).fit_transform(X), rows
+
+
+def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: str) -> bytes:
+    """One scatter panel per colouring (cluster, genre, language...) of the same points."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(colourings), figsize=(5.2 * len(colourings), 4.8))
+    for ax, (name, values) in zip(np.atleast_1d(axes), colourings.items()):
+        values = np.asarray(values).astype(str)
+        present = values != str(MISSING_LABEL)
+        kinds, codes = np.unique(values[present], return_inverse=True)
+        if (~present).any():
+            ax.scatter(*coords[~present].T, s=3, c="#cccccc", label="(missing)")
+        cmap = plt.get_cmap("tab20" if len(kinds) > 10 else "tab10")
+        for k, kind in enumerate(kinds[:20]):
+            ax.scatter(*coords[present][codes == k].T, s=3, color=cmap(k % cmap.N), label=_plain(kind))
+        if len(kinds) <= 20:
+            ax.legend(markerscale=3, fontsize=7, loc="best", frameon=False)
+        ax.set_title(_plain(f"coloured by {name}") + (f" (first 20 of {len(kinds)})" if len(kinds) > 20 else ""))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(_plain(title), fontsize=10)
+    return _png(fig)

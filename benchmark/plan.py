@@ -1,0 +1,157 @@
+"""Turning a :class:`RunConfig` into cells, checking everything before work starts.
+
+A cell is (dataset, encoder + parameters, clusterer + parameters, seed). Cells that
+share an encoder, its parameters and the seed share one embedding (one fit), keyed
+by :func:`benchmark.cache.embedding_key`. Building the plan instantiates every
+estimator once (``__init__`` only stores parameters, so this is cheap) to reject
+unknown parameters and, for estimators that declare them (scikit-learn's
+``_parameter_constraints``), bad values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmark.cache import embedding_key
+from benchmark.config import OWN, RunConfig, expand
+from benchmark.factories import (
+    DEFAULT_MEMORY_BUDGET,
+    memory_skip_reason,
+    resolve_clusterer_params,
+    resolve_encoder_params,
+)
+from benchmark.hashing import digest, package_versions
+from registry import Dataset, PluginEntry, Registry
+from registry.contracts import missing_modalities
+from registry.errors import ConfigError
+
+CELL_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class EmbeddingSpec:
+    """One encoder fit: the encoder, its parameters and the seed."""
+
+    encoder: str
+    args: dict[str, Any]
+    params: dict[str, Any]
+    seed: int
+    key: str
+    skip_reason: str | None = None
+    clusters_itself: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One benchmark cell: an embedding, a clusterer and its parameters."""
+
+    embedding: EmbeddingSpec
+    clusterer: str
+    args: dict[str, Any]
+    params: dict[str, Any]
+    key: str
+    config_id: str
+    skip_reason: str | None = None
+
+    @property
+    def seed(self) -> int:
+        return self.embedding.seed
+
+    def describe(self) -> str:
+        enc = _label(self.embedding.encoder, self.embedding.args)
+        return f"{enc} x {_label(self.clusterer, self.args)} (seed {self.seed})"
+
+
+@dataclass
+class Plan:
+    """Every cell of a run, in a stable order."""
+
+    dataset: Dataset
+    config: RunConfig
+    cells: list[Cell] = field(default_factory=list)
+
+    def embeddings(self) -> dict[str, EmbeddingSpec]:
+        return {c.embedding.key: c.embedding for c in self.cells}
+
+
+def _label(name: str, args: Mapping[str, Any]) -> str:
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(args.items()))
+    return f"{name}({shown})" if shown else name
+
+
+def _instantiate(kind: str, entry: PluginEntry, params: Mapping[str, Any]) -> Any:
+    """Build the estimator to prove its parameters are acceptable; return it."""
+    try:
+        estimator = entry.factory(**params)
+    except TypeError as exc:
+        raise ConfigError(f"The {kind} {entry.name!r} cannot be built with {dict(params)}: {exc}.") from None
+    validate = getattr(estimator, "_validate_params", None)
+    if callable(validate) and getattr(estimator, "_parameter_constraints", None):
+        try:
+            validate()
+        except (ValueError, TypeError) as exc:  # sklearn's InvalidParameterError is both
+            raise ConfigError(f"Bad parameter value for the {kind} {entry.name!r}: {exc}") from None
+    return estimator
+
+
+def cell_key(embedding: EmbeddingSpec, clusterer: str, params: Mapping[str, Any], plugin_version: str) -> str:
+    """sha256 over the embedding key, the clusterer, its parameters and version."""
+    return digest("musicbench-cell", CELL_FORMAT, embedding.key, clusterer, dict(params), plugin_version)
+
+
+def config_id(dataset: Dataset, embedding: EmbeddingSpec, clusterer: str, params: Mapping[str, Any]) -> str:
+    """Like :func:`cell_key` without versions: the same cell across upgrades.
+
+    Leaderboards keep the newest row of each ``config_id``.
+    """
+    return digest("musicbench-config", dataset.fingerprint, embedding.encoder, embedding.params,
+                  clusterer, dict(params), embedding.seed)  # fmt: skip
+
+
+def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, name: str) -> list[EmbeddingSpec]:
+    entry = registry.get("encoder", name)
+    specs = []
+    for args in expand(config.encoders[name]):
+        for seed in config.seeds:
+            params = resolve_encoder_params(entry, args, seed, n_clusters=dataset.n_classes())
+            encoder = _instantiate("encoder", entry, params)
+            missing = missing_modalities(encoder, dataset)
+            reason = None
+            if missing:
+                reason = (f"{name} needs the {', '.join(missing)} modality, which the dataset "
+                          f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})")  # fmt: skip
+            key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, package_versions())
+            own = callable(getattr(encoder, "predict", None))
+            specs.append(EmbeddingSpec(name, dict(args), params, seed, key, reason, own))
+    return specs
+
+
+def make_plan(registry: Registry, config: RunConfig, dataset: Dataset) -> Plan:
+    """Every cell of ``config`` on ``dataset``; raises before any work on bad input."""
+    plan = Plan(dataset=dataset, config=config)
+    n, k = dataset.n_tracks, dataset.n_classes()
+    budget = config.memory_budget or DEFAULT_MEMORY_BUDGET
+    clusterer_points: dict[str, list[dict[str, Any]]] = {
+        name: expand(grid) for name, grid in config.clusterers.items() if name != OWN
+    }
+    for name in config.encoders:
+        for spec in _embedding_specs(registry, config, dataset, name):
+            for clusterer, points in clusterer_points.items():
+                entry = registry.get("clusterer", clusterer)
+                for args in points:
+                    params = resolve_clusterer_params(entry, args, n, k, spec.seed)
+                    _instantiate("clusterer", entry, params)
+                    # The embedding's width is unknown before fitting; the feature count
+                    # stands in for it (memory plans are driven by the row count).
+                    skip = spec.skip_reason or memory_skip_reason(entry, params, n, dataset.audio.shape[1], budget)
+                    key = cell_key(spec, clusterer, params, entry.source.version)
+                    plan.cells.append(Cell(spec, clusterer, dict(args), params, key,
+                                           config_id(dataset, spec, clusterer, params), skip))  # fmt: skip
+            if spec.clusters_itself and OWN in config.clusterers:
+                key = cell_key(spec, OWN, {}, registry.get("encoder", name).source.version)
+                plan.cells.append(Cell(spec, OWN, {}, {}, key, config_id(dataset, spec, OWN, {}), spec.skip_reason))
+    if not plan.cells:
+        raise ConfigError("The run has no cells: select at least one encoder and one clusterer.")
+    return plan

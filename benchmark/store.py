@@ -1,0 +1,283 @@
+"""The result store: one SQLite database, one row per cell.
+
+SQLite (standard library) in WAL mode with a busy timeout, so several ``bench run``
+processes can share one store: every write is its own short ``BEGIN IMMEDIATE``
+transaction, and a cell is written with ``INSERT OR REPLACE`` on its key, so two
+runs computing the same cell leave one row. Each finished cell is committed at once,
+which is what makes a killed run lose nothing it finished.
+
+A row carries the dataset, encoder and clusterer with their parameters, the seed,
+the status (``ok``/``error``/``timeout``/``skipped``) and reason, every metric,
+the timings, the peak memory, the package and plugin versions, the time and the
+schema version. The cluster labels are kept too (compressed, no pickle), and each
+dataset's track ids and ground-truth labels once per fingerprint, so leaderboards
+and ``bench export`` need nothing but the store (and the cache for embeddings).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from registry.errors import ConfigError
+
+SCHEMA_VERSION = 1
+STATUSES = ("ok", "error", "timeout", "skipped")
+DEFAULT_STORE = Path("musicbench.sqlite")
+BUSY_TIMEOUT_S = 60.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS datasets (
+    fingerprint TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    n_tracks INTEGER NOT NULL,
+    primary_label TEXT NOT NULL,
+    arrays BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cells (
+    key TEXT PRIMARY KEY,
+    config_id TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    dataset_fingerprint TEXT NOT NULL,
+    encoder TEXT NOT NULL,
+    encoder_args TEXT NOT NULL,
+    encoder_params TEXT NOT NULL,
+    clusterer TEXT NOT NULL,
+    clusterer_args TEXT NOT NULL,
+    clusterer_params TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'timeout', 'skipped')),
+    reason TEXT,
+    metrics TEXT NOT NULL,
+    fit_s REAL, transform_s REAL, cluster_s REAL, metrics_s REAL,
+    peak_rss_bytes INTEGER,
+    embedding_key TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    labels BLOB
+);
+CREATE INDEX IF NOT EXISTS cells_dataset ON cells (dataset, dataset_fingerprint);
+"""
+
+_JSON_COLUMNS = ("encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics", "versions")
+
+
+@dataclass
+class CellRecord:
+    """One stored cell. ``metrics`` maps a result name to ``{"value", "higher_is_better",
+    "metric", "label", "space", "reason"}`` with ``value`` ``None`` when undefined."""
+
+    key: str
+    config_id: str
+    dataset: str
+    dataset_fingerprint: str
+    encoder: str
+    encoder_args: dict[str, Any]
+    encoder_params: dict[str, Any]
+    clusterer: str
+    clusterer_args: dict[str, Any]
+    clusterer_params: dict[str, Any]
+    seed: int
+    status: str
+    reason: str | None
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fit_s: float | None = None
+    transform_s: float | None = None
+    cluster_s: float | None = None
+    metrics_s: float | None = None
+    peak_rss_bytes: int | None = None
+    embedding_key: str = ""
+    versions: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    schema_version: int = SCHEMA_VERSION
+    labels: np.ndarray | None = None
+
+    def value(self, metric: str) -> float | None:
+        entry = self.metrics.get(metric)
+        return None if entry is None else entry.get("value")
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """What the store keeps of a dataset: enough to label plots and export rows."""
+
+    fingerprint: str
+    name: str
+    args: dict[str, Any]
+    n_tracks: int
+    primary_label: str
+    track_ids: np.ndarray
+    labels: dict[str, np.ndarray]
+
+
+def pack_arrays(**arrays: np.ndarray) -> bytes:
+    """Compressed ``.npz`` bytes (no pickle: object arrays are stored as unicode)."""
+    buffer = io.BytesIO()
+    plain = {k: (v.astype(str) if v.dtype == object else v) for k, v in arrays.items()}
+    np.savez_compressed(buffer, **plain)
+    return buffer.getvalue()
+
+
+def unpack_arrays(blob: bytes) -> dict[str, np.ndarray]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+class ResultStore:
+    """A SQLite result store at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_STORE) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            raise ConfigError(f"The folder of the result store {self.path} does not exist.")
+        try:
+            # isolation_level=None: transactions are explicit, one per write.
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{self.path} is not a usable musicbench result store: {exc}.") from exc
+
+    def _create(self) -> None:
+        with self._transaction():
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] != SCHEMA_VERSION:
+                raise ConfigError(
+                    f"The result store {self.path} has schema version {row[0]}, this musicbench "
+                    f"reads version {SCHEMA_VERSION}. Use another --store or the matching musicbench."
+                )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        # BEGIN IMMEDIATE takes the write lock at once, so two writers queue on the busy
+        # timeout instead of failing half-way through a transaction.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing ---------------------------------------------------------------
+    def put_dataset(self, record: DatasetRecord) -> None:
+        arrays = pack_arrays(track_ids=record.track_ids, **{f"label:{k}": v for k, v in record.labels.items()})
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
+                (record.fingerprint, record.name, json.dumps(record.args, sort_keys=True, default=str),
+                 record.n_tracks, record.primary_label, arrays),
+            )  # fmt: skip
+
+    def put(self, record: CellRecord) -> None:
+        """Write one cell, replacing any row with the same key, and commit."""
+        if record.status not in STATUSES:
+            raise ValueError(f"unknown status {record.status!r}")
+        row = {name: getattr(record, name) for name in CellRecord.__dataclass_fields__}
+        for name in _JSON_COLUMNS:
+            row[name] = json.dumps(row[name], sort_keys=True, default=str)
+        row["labels"] = None if record.labels is None else zlib.compress(_npy_bytes(record.labels))
+        columns = ", ".join(row)
+        marks = ", ".join(f":{c}" for c in row)
+        with self._transaction():
+            self._db.execute(f"INSERT OR REPLACE INTO cells ({columns}) VALUES ({marks})", row)
+
+    # -- reading ---------------------------------------------------------------
+    def statuses(self, keys: Iterable[str]) -> dict[str, str]:
+        """``{key: status}`` for the given keys that have a row."""
+        keys = list(keys)
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 500):  # SQLite caps the number of parameters
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, status in self._db.execute(f"SELECT key, status FROM cells WHERE key IN ({marks})", chunk):
+                found[key] = status
+        return found
+
+    def records(
+        self, dataset: str | None = None, fingerprint: str | None = None, *, with_labels: bool = False
+    ) -> list[CellRecord]:
+        """Stored cells, oldest first, optionally of one dataset name or fingerprint."""
+        where, args = _filters(dataset=dataset, dataset_fingerprint=fingerprint)
+        return self._select(where, args, with_labels)
+
+    def record(self, key: str, *, with_labels: bool = True) -> CellRecord | None:
+        found = self._select("WHERE key = ?", [key], with_labels)
+        return found[0] if found else None
+
+    def find(self, key_prefix: str) -> list[CellRecord]:
+        """Cells whose key starts with ``key_prefix``."""
+        return self._select("WHERE key LIKE ?", [key_prefix.replace("%", "") + "%"], True)
+
+    def _select(self, where: str, args: list[Any], with_labels: bool) -> list[CellRecord]:
+        names = [n for n in CellRecord.__dataclass_fields__ if n != "labels"]
+        columns = ", ".join(names) + (", labels" if with_labels else "")
+        query = f"SELECT {columns} FROM cells {where} ORDER BY created_at, key"
+        records = []
+        for row in self._db.execute(query, args):
+            values = dict(zip(names, row))
+            for name in _JSON_COLUMNS:
+                values[name] = json.loads(values[name])
+            blob = row[-1] if with_labels else None
+            values["labels"] = None if blob is None else np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+            records.append(CellRecord(**values))
+        return records
+
+    def datasets(self) -> list[tuple[str, str]]:
+        """``(name, fingerprint)`` of every dataset with cells, most recent first."""
+        query = (
+            "SELECT dataset, dataset_fingerprint, MAX(created_at) AS last FROM cells "
+            "GROUP BY dataset, dataset_fingerprint ORDER BY last DESC"
+        )
+        return [(name, fp) for name, fp, _ in self._db.execute(query)]
+
+    def dataset(self, fingerprint: str) -> DatasetRecord | None:
+        row = self._db.execute(
+            "SELECT fingerprint, name, args, n_tracks, primary_label, arrays FROM datasets WHERE fingerprint = ?",
+            (fingerprint,),
+        ).fetchone()
+        if row is None:
+            return None
+        arrays = unpack_arrays(row[5])
+        labels = {k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("label:")}
+        return DatasetRecord(row[0], row[1], json.loads(row[2]), row[3], row[4], arrays["track_ids"], labels)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _filters(**conditions: Any) -> tuple[str, list[Any]]:
+    used = {k: v for k, v in conditions.items() if v is not None}
+    if not used:
+        return "", []
+    return "WHERE " + " AND ".join(f"{k} = ?" for k in used), list(used.values())
+
+
+def as_mapping(record: CellRecord) -> Mapping[str, Any]:
+    """A record's fields (without labels) as a plain mapping, for CSV/JSON writers."""
+    return {k: getattr(record, k) for k in CellRecord.__dataclass_fields__ if k != "labels"}

@@ -1,0 +1,79 @@
+"""Ranking from a store: means over seeds, paired-test ties, failures kept apart."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmark.leaderboard import build
+from benchmark.leaderboard.text import to_csv, to_markdown
+from benchmark.store import CellRecord, ResultStore
+from registry.errors import ConfigError
+
+VALUES = {
+    "a": [0.90, 0.91, 0.92],
+    "b": [0.50, 0.52, 0.51],
+    "c": [0.505, 0.49, 0.525],  # not distinguishable from b over three seeds
+    "d": [0.20, 0.21, 0.22],
+}
+
+
+def _cell(encoder: str, seed: int, value: float | None, status: str = "ok", when: str = "2026-01-01") -> CellRecord:
+    metrics = {} if status != "ok" else {
+        "nmi[genre]": {"value": value, "higher_is_better": True},
+        "silhouette@latent": {"value": 1.0 - (value or 0), "higher_is_better": True},
+        "n_clusters": {"value": 6.0, "higher_is_better": None},
+    }  # fmt: skip
+    return CellRecord(key=f"{encoder}-{seed}-{when}", config_id=f"{encoder}-{seed}", dataset="synthetic",
+                      dataset_fingerprint="fp", encoder=encoder, encoder_args={}, encoder_params={}, clusterer="km",
+                      clusterer_args={}, clusterer_params={}, seed=seed, status=status,
+                      reason=None if status == "ok" else "it broke", metrics=metrics, embedding_key="e",
+                      created_at=when)  # fmt: skip
+
+
+@pytest.fixture()
+def store(tmp_path):  # type: ignore[no-untyped-def]
+    store = ResultStore(tmp_path / "s.sqlite")
+    for encoder, values in VALUES.items():
+        for seed, value in enumerate(values):
+            store.put(_cell(encoder, seed, value))
+    store.put(_cell("d", 0, 0.99, when="2025-01-01"))  # an older row of the same cell: superseded
+    store.put(_cell("e", 0, None, status="error"))
+    store.put(_cell("e", 1, None, status="timeout"))
+    return store
+
+
+def test_ranks_means_and_ties(store):
+    board = build(store)
+    assert board.metric == "nmi[genre]"  # the default: never a latent-space metric
+    assert [e.encoder for e in board.entries] == ["a", "b", "c", "d"]
+    assert [(e.rank, e.tied) for e in board.entries] == [(1, False), (2, True), (2, True), (4, False)]
+    a = board.entries[0]
+    assert a.mean("nmi[genre]") == pytest.approx(0.91) and a.std("nmi[genre]") == pytest.approx(0.01)
+    assert board.entries[-1].mean("nmi[genre]") == pytest.approx(0.21)  # the newest rows only
+
+
+def test_failures_are_listed_apart_never_averaged(store):
+    board = build(store)
+    assert "e" not in {e.encoder for e in board.entries}
+    assert [(p.encoder, p.status, p.reason) for p in board.problems] == [("e", "error", "it broke"), ("e", "timeout", "it broke")]
+    markdown = to_markdown(board)
+    assert "## Failed and skipped cells" in markdown and "| error | e | km | 0 | it broke |" in markdown
+    assert "| **1** | **a** | **km** | **0.910 ± 0.010** |" in markdown
+    assert "| =2 | b | km |" in markdown and "paired t-test" in markdown and "@reference" in markdown
+    rows = to_csv(board).splitlines()
+    assert rows[0].startswith("rank,tied,status,encoder") and len(rows) == 1 + 4 + 2
+    assert rows[-1].split(",")[2] == "timeout"
+
+
+def test_other_metrics_and_refusals(store):
+    latent = build(store, metric="silhouette@latent")
+    assert latent.entries[0].encoder == "d" and "not comparable" in to_markdown(latent)
+    with pytest.raises(ConfigError, match="descriptive"):
+        build(store, metric="n_clusters")
+    with pytest.raises(ConfigError, match="No cell has the metric 'ari\\[genre\\]'"):
+        build(store, metric="ari[genre]")
+    with pytest.raises(ConfigError, match="no cells for dataset 'gtzan'"):
+        build(store, dataset="gtzan")
+    assert math.isnan(latent.entries[0].std("missing"))

@@ -1,0 +1,69 @@
+"""The embedding cache: keys that miss whenever an input changes, and safe files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmark.cache import EmbeddingCache, embedding_key
+from benchmark.plan import make_plan
+from benchmark.config import RunConfig
+from registry import build_registry
+from tests.benchmark.support import TOY
+
+BASE = dict(dataset_fingerprint="f" * 64, encoder="vae", params={"latent_dim": 8, "beta": 1.0}, seed=0,
+            plugin_version="1.0", packages={"numpy": "2.4", "torch": "2.13"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"dataset_fingerprint": "e" * 64},
+        {"encoder": "beta-vae"},
+        {"params": {"latent_dim": 16, "beta": 1.0}},
+        {"params": {"latent_dim": 8, "beta": 1.0, "epochs": 5}},
+        {"seed": 1},
+        {"plugin_version": "1.1"},
+        {"packages": {"numpy": "2.4", "torch": "2.14"}},
+    ],
+    ids=["dataset", "encoder", "param value", "extra param", "seed", "plugin version", "library version"],
+)
+def test_any_changed_input_changes_the_key(change):
+    assert embedding_key(**{**BASE, **change}) != embedding_key(**BASE)
+
+
+def test_the_key_ignores_parameter_order_and_tuple_vs_list():
+    same = {**BASE, "params": {"beta": 1.0, "latent_dim": 8}}
+    assert embedding_key(**same) == embedding_key(**BASE)
+    assert embedding_key(**{**BASE, "params": {"dims": (1, 2)}}) == embedding_key(**{**BASE, "params": {"dims": [1, 2]}})
+
+
+def test_plan_keys_follow_the_dataset_the_parameters_and_the_seed():
+    registry = build_registry([TOY], builtins=("plugins.datasets",), entry_points=False, environ={})
+    load = lambda **p: registry.get("dataset", "synthetic").create(n_tracks=120, **p).load()  # noqa: E731
+    def keys(dataset, n_components):  # type: ignore[no-untyped-def]
+        config = RunConfig(encoders={"pca-lite": {"n_components": [n_components]}},
+                           clusterers={"kmeans-lite": {}}, seeds=[0, 1])  # fmt: skip
+        return [c.embedding.key for c in make_plan(registry, config, dataset).cells]
+
+    base = keys(load(), 3)
+    assert base[0] != base[1]  # seed
+    assert keys(load(), 3) == base  # same inputs: a hit
+    assert set(keys(load(seed=1), 3)).isdisjoint(base)  # another dataset
+    assert set(keys(load(), 4)).isdisjoint(base)  # another parameter
+
+
+def test_entries_round_trip_without_pickle_and_damage_is_a_miss(tmp_path):
+    cache = EmbeddingCache(tmp_path)
+    Z = np.arange(12, dtype=np.float32).reshape(4, 3)
+    key = embedding_key(**BASE)
+    assert cache.get(key) is None
+    cache.put(key, Z, np.array([0, 1, 0, 1], dtype=np.int32), {"fit_s": 1.5})
+    entry = cache.get(key)
+    assert entry is not None and np.array_equal(entry.embedding, Z) and entry.meta["fit_s"] == 1.5
+    assert list(entry.own_labels) == [0, 1, 0, 1]
+    assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temporary files
+    with pytest.raises(ValueError):
+        cache.put(key, np.array([object()] * 4).reshape(4, 1), None, {})  # object arrays need pickle: refused
+    (tmp_path / key[:2] / f"{key}.npy").write_bytes(b"not an array")
+    assert cache.get(key) is None

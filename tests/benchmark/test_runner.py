@@ -1,0 +1,163 @@
+"""The runner end to end, through real ``bench run`` processes (no mocks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.cache import EmbeddingCache
+from benchmark.store import CellRecord, ResultStore
+from tests.benchmark.support import ISOLATE, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
+
+
+def _rows(store: Path) -> list[CellRecord]:
+    results = ResultStore(store)
+    try:
+        return results.records(with_labels=True)
+    finally:
+        results.close()
+
+
+def _by(rows: list[CellRecord], encoder: str) -> list[CellRecord]:
+    return [r for r in rows if r.encoder == encoder]
+
+
+def test_failures_are_rows_and_the_exit_code_says_so(toy_run):
+    store, proc = toy_run
+    assert proc.returncode == 1, proc.stderr
+    rows = _rows(store)
+    broken = _by(rows, "broken")
+    assert [r.status for r in broken] == ["error", "error"]
+    assert all("broken on purpose" in r.reason and "failing.py" in r.reason for r in broken)
+    sleepy = _by(rows, "sleepy")
+    assert [r.status for r in sleepy] == ["timeout", "timeout"]
+    assert all("3 s timeout" in r.reason for r in sleepy)
+    assert all(r.metrics == {} and r.labels is None for r in broken + sleepy)  # never zeros
+
+
+def test_missing_modality_cells_are_skipped_with_the_reason(toy_run):
+    store, _ = toy_run
+    skipped = _by(_rows(store), "lyrics-pca")
+    assert len(skipped) == 2 and {r.status for r in skipped} == {"skipped"}
+    assert all("lyrics" in r.reason and "synthetic" in r.reason for r in skipped)
+
+
+def test_ok_cells_carry_metrics_timings_versions_and_labels(toy_run):
+    store, _ = toy_run
+    ok = [r for r in _rows(store) if r.status == "ok"]
+    # pca-lite x kmeans, mixture-embed x kmeans and x (own), over 2 seeds
+    assert sorted((r.encoder, r.clusterer, r.seed) for r in ok) == sorted(
+        (e, c, s) for e, c in [("pca-lite", "kmeans-lite"), ("mixture-embed", "kmeans-lite"), ("mixture-embed", "(own)")]
+        for s in (0, 1)
+    )
+    for r in ok:
+        assert 0.0 <= r.metrics["nmi[genre]"]["value"] <= 1.0
+        assert {"silhouette@reference", "silhouette@latent", "n_clusters"} <= set(r.metrics)
+        assert r.fit_s is not None and r.cluster_s is not None and r.metrics_s is not None
+        assert r.peak_rss_bytes and r.peak_rss_bytes > 10 * 1024**2
+        assert r.versions["numpy"] == np.__version__ and "toy" in r.versions["plugins"]
+        assert r.labels.shape == (200,)
+        assert r.encoder_params["random_state"] == r.seed
+        # the dataset's genre count fills in the cluster count, for an encoder that clusters too
+        params = r.encoder_params if r.clusterer == "(own)" else r.clusterer_params
+        assert params["n_clusters"] == 6
+
+
+def test_each_embedding_is_fitted_once_and_shared(toy_run):
+    store, _ = toy_run
+    ok = [r for r in _rows(store) if r.status == "ok"]
+    keys = {r.embedding_key for r in ok}
+    assert len(keys) == 4  # (pca-lite, mixture-embed) x 2 seeds
+    cache = EmbeddingCache(store.parent / ".musicbench" / "cache")
+    assert all(cache.get(k) is not None for k in keys)
+    own = {r.seed: r for r in ok if r.clusterer == "(own)"}
+    for r in ok:
+        if r.encoder == "mixture-embed" and r.clusterer == "kmeans-lite":
+            assert r.embedding_key == own[r.seed].embedding_key
+            assert r.fit_s == own[r.seed].fit_s  # one fit, recorded on both cells
+
+
+def test_a_second_run_computes_nothing_and_force_recomputes_the_same(toy_run, tmp_path):
+    store, first = toy_run
+    before = {r.key: r for r in _rows(store)}
+    again = bench(*toy_run_args(store, "--encoders", "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
+                                "--clusterers", "kmeans-lite,(own)", "--seeds", "2", "--timeout", "3"))  # fmt: skip
+    assert "0 to compute" in again.stderr
+    assert again.returncode == 1  # the stored failures still count
+    assert {r.key: r.created_at for r in _rows(store)} == {k: r.created_at for k, r in before.items()}
+    forced = bench(*toy_run_args(store, "--encoders", "pca-lite", "--clusterers", "kmeans-lite", "--seeds", "2", "--force"))
+    assert forced.returncode == 0, forced.stderr
+    after = {r.key: r for r in _rows(store)}
+    for key, old in before.items():
+        if old.encoder == "pca-lite":
+            assert after[key].created_at > old.created_at
+            assert after[key].metrics == old.metrics  # same seed, same numbers
+            assert np.array_equal(after[key].labels, old.labels)
+
+
+def _ok_count(store: Path) -> int:
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(store, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM cells WHERE status = 'ok'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # the schema is not there yet
+
+
+def _resume_config(folder: Path) -> Path:
+    config = folder / "run.toml"
+    config.write_text('seeds = 4\n[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
+                      "[encoders.sleepy]\nseconds = [0.5]\n[encoders.pca-lite]\nn_components = [3]\n"
+                      "[clusterers.kmeans-lite]\n")  # fmt: skip
+    return config
+
+
+def test_a_killed_run_resumes_without_losing_finished_cells(tmp_path):
+    config = _resume_config(tmp_path)
+    plugins = ["--plugin", str(TOY), "--plugin", str(TOY.parent / "failing.py"), *ISOLATE]
+    killed = tmp_path / "killed.sqlite"
+    proc = subprocess.Popen(bench_command("run", "--config", config, "--store", killed, *plugins),
+                            env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while _ok_count(killed) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    survived = _ok_count(killed)
+    assert 2 <= survived < 8, "the kill should land in the middle of the run"
+    kept = {r.key: r.created_at for r in _rows(killed)}
+    resumed = bench("run", "--config", config, "--store", killed, *plugins)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(kept)} already in the store, {8 - len(kept)} to compute" in resumed.stderr
+    whole = tmp_path / "whole.sqlite"
+    assert bench("run", "--config", config, "--store", whole, *plugins).returncode == 0
+    after, reference = _rows(killed), {r.key: r for r in _rows(whole)}
+    assert {r.key for r in after} == set(reference) and len(after) == 8
+    for r in after:
+        if r.key in kept:
+            assert r.created_at == kept[r.key]  # finished cells were not recomputed
+        assert r.metrics == reference[r.key].metrics and np.array_equal(r.labels, reference[r.key].labels)
+
+
+def test_concurrent_runs_share_one_store(tmp_path):
+    store = tmp_path / "shared.sqlite"
+    common = ["--store", str(store), "--plugin", str(TOY), *ISOLATE, *SMALL, "--clusterers", "kmeans-lite", "--seeds", "3"]
+    runs = [subprocess.Popen(bench_command("run", *common, "--encoders", encoders), env=bench_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for encoders in ("pca-lite,mixture-embed", "mixture-embed,pca-lite")]  # fmt: skip
+    outputs = [p.communicate(timeout=120) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outputs
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        keys = [k for (k,) in db.execute("SELECT key FROM cells")]
+    assert len(keys) == len(set(keys)) == 6
+    assert all(r.status == "ok" for r in _rows(store))
