@@ -73,6 +73,12 @@ class NeuralEncoder(EncoderBase):
         return train(module, tensors, self._training_config(), generator, description=type(self).__name__)
 
     # -- the scikit-learn API ---------------------------------------------------
+    def _new_module(self) -> nn.Module:
+        # Layer constructors draw their default weights from torch's global RNG;
+        # forking it leaves the caller's random stream exactly as it was.
+        with torch.random.fork_rng(devices=[]):
+            return self._build_module(self.input_dims_)
+
     def _training_config(self, epochs: int | None = None) -> TrainingConfig:
         return TrainingConfig(
             epochs=self.epochs if epochs is None else epochs,
@@ -93,7 +99,7 @@ class NeuralEncoder(EncoderBase):
         with torch_threads(self.n_threads):
             arrays = self._inputs(dataset, audio, fitting=True, rng=rng)
             self.input_dims_ = [int(a.shape[1]) for a in arrays]
-            module = self._build_module(self.input_dims_)
+            module = self._new_module()
             init_parameters(module, generator)
             tensors = [torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)) for a in arrays]
             self.history_ = self._train(module, tensors, generator, rng)
@@ -164,7 +170,7 @@ class NeuralEncoder(EncoderBase):
         encoder.input_dims_ = list(blob["input_dims"])
         encoder.n_features_in_ = int(blob["n_features_in"])
         encoder._restore_extra_state(blob["extra"])
-        module = encoder._build_module(encoder.input_dims_)
+        module = encoder._new_module()
         module.load_state_dict(blob["state_dict"])
         encoder.module_ = module.eval()
         return encoder
