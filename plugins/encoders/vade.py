@@ -26,9 +26,11 @@ from registry.errors import ConfigError
 class VaDEModule(VAEModule):
     """A :class:`VAEModule` whose KL term is against a learned Gaussian mixture."""
 
-    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_components: int, beta: float = 1.0, learn_scale: bool = True) -> None:
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_components: int, beta: float = 1.0, learn_scale: bool = False) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, beta, learn_scale=learn_scale)
-        self.prior_logits = nn.Parameter(torch.zeros(n_components))
+        # The mixture weights stay at their GMM initialisation: learned, they drift
+        # to one dominant component and the model's own clusters collapse.
+        self.prior_logits = nn.Parameter(torch.zeros(n_components), requires_grad=False)
         self.prior_mean = nn.Parameter(torch.zeros(n_components, latent_dim))
         self.prior_log_var = nn.Parameter(torch.zeros(n_components, latent_dim))
         self.pretraining = False
@@ -80,14 +82,14 @@ class VaDE(VAE):
         n_components: int | None = None,
         pretrain_epochs: int = 10,
         hidden_sizes: Sequence[int] = (64, 32),
-        latent_dim: int = 8,
-        beta: float = 1.0,
-        learn_scale: bool = True,
-        epochs: int = 20,
+        latent_dim: int = 16,
+        beta: float = 0.5,
+        learn_scale: bool = False,
+        epochs: int = 30,
         batch_size: int = 256,
         learning_rate: float = 3e-3,
         validation_fraction: float = 0.1,
-        patience: int | None = 3,
+        patience: int | None = 5,
         n_threads: int | None = None,
         random_state: int | None = None,
     ) -> None:

@@ -33,7 +33,7 @@ class VAEModule(nn.Module):
         latent_dim: int,
         beta: float = 1.0,
         variational: bool = True,
-        learn_scale: bool = True,
+        learn_scale: bool = False,
     ) -> None:
         super().__init__()
         self.beta = float(beta)
@@ -131,7 +131,7 @@ class VAE(NeuralEncoder):
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         beta: float = 1.0,
-        learn_scale: bool = True,
+        learn_scale: bool = False,
         epochs: int = 20,
         batch_size: int = 256,
         learning_rate: float = 3e-3,

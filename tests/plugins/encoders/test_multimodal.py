@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from plugins.encoders.multimodal import MultimodalVAE
 from registry import MISSING_LABEL, Dataset, Registry
@@ -36,11 +37,13 @@ def test_fits_lyrics_with_rows_without_lyrics(lyrics_dataset: Dataset, fusion: s
 @pytest.mark.realdata
 def test_poe_without_lyrics_uses_the_audio_expert_alone(lyrics_dataset: Dataset) -> None:
     encoder = MultimodalVAE(**QUICK).fit(lyrics_dataset)
-    no_lyrics = replace(lyrics_dataset, texts={**lyrics_dataset.texts, "lyrics": np.where(np.arange(lyrics_dataset.n_tracks) < 10, MISSING_LABEL, lyrics_dataset.texts["lyrics"])})
+    lyrics = lyrics_dataset.texts["lyrics"].copy()
+    lyrics[:10] = MISSING_LABEL
+    no_lyrics = replace(lyrics_dataset, texts={**lyrics_dataset.texts, "lyrics": lyrics})
     with_text, without_text = encoder.transform(lyrics_dataset), encoder.transform(no_lyrics)
     assert np.array_equal(with_text[10:], without_text[10:])
     assert not np.allclose(with_text[:10], without_text[:10])  # the lyrics did count
-    expert_mean, _ = encoder.module_.experts[0](__import__("torch").from_numpy(lyrics_dataset.audio[:10]))
+    expert_mean, _ = encoder.module_.experts[0](torch.from_numpy(lyrics_dataset.audio[:10]))
     assert np.allclose(without_text[:10], expert_mean.detach().numpy(), atol=1e-6)
 
 
