@@ -52,7 +52,7 @@ def _fit_transform(entry: PluginEntry, dataset: Dataset, seed: int) -> np.ndarra
 
 
 def check_encoder(entry: PluginEntry, dataset: Dataset) -> list[str]:
-    """Shape, dtype, finiteness, determinism, clone and modality refusal."""
+    """Shape, dtype, finiteness, determinism, clone; refusal of a missing modality, NaNs and zero rows."""
     problems: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -79,6 +79,11 @@ def check_encoder(entry: PluginEntry, dataset: Dataset) -> list[str]:
         try:
             entry.factory(**resolve_encoder_params(entry, entry.meta.get("check_params", {}), 0)).fit(bad)
             problems.append("fit accepted NaN features instead of refusing them clearly")
+        except MusicbenchError:
+            pass
+        try:
+            entry.factory(**resolve_encoder_params(entry, entry.meta.get("check_params", {}), 0)).fit(dataset.subset(np.arange(0)))
+            problems.append("fit accepted a dataset with zero rows instead of refusing it clearly")
         except MusicbenchError:
             pass
     return problems

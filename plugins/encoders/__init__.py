@@ -1,1 +1,37 @@
-"""Built-in encoder plugins."""
+"""Built-in encoder plugins: raw, pca, umap, autoencoder, vae, beta-vae, multimodal-vae, vade.
+
+``beta-vae`` is the ``vae`` class registered with ``beta=4``. ``vade`` also
+clusters: after ``fit`` its own assignment is ``labels_``, and ``predict(dataset)``
+assigns any dataset (meta ``clusters=True`` says so to the runner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
+from plugins.encoders.multimodal import MultimodalVAE
+from plugins.encoders.vade import VaDE
+from plugins.encoders.vae import VAE, AutoEncoder
+from registry import hookimpl
+
+QUICK = {"epochs": 2, "batch_size": 64}
+"""Training short enough for the contract checks (``check_params``)."""
+
+
+@hookimpl
+def register_encoders(register: Any) -> None:
+    register("raw", RawEncoder)
+    register("pca", PCAEncoder)
+    register("umap", UMAPEncoder, check_params={"n_components": 2})
+    register("autoencoder", AutoEncoder, check_params=QUICK)
+    register("vae", VAE, check_params=QUICK)
+    register(
+        "beta-vae",
+        VAE,
+        defaults={"beta": 4.0},
+        description="The Gaussian VAE with beta=4: a stronger pull to the prior, for disentangling.",
+        check_params=QUICK,
+    )
+    register("multimodal-vae", MultimodalVAE, check_params={**QUICK, "text_dim": 8})
+    register("vade", VaDE, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})

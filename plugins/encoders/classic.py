@@ -1,0 +1,106 @@
+"""Encoders without a neural network: ``raw``, ``pca`` and ``umap``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.utils import check_random_state
+
+from plugins.encoders.base import EncoderBase
+from registry.contracts import Dataset
+from registry.errors import ConfigError
+
+
+class RawEncoder(EncoderBase):
+    """The dataset's preprocessed audio features as they are: the baseline to beat."""
+
+    def fit(self, dataset: Dataset) -> RawEncoder:
+        self.n_features_in_ = int(self._check_input(dataset, fitting=True).shape[1])
+        return self
+
+    def transform(self, dataset: Dataset) -> np.ndarray:
+        return self._check_input(dataset, fitting=False).copy()
+
+
+class PCAEncoder(EncoderBase):
+    """Principal components of the audio features.
+
+    Parameters
+    ----------
+    n_components : int, float or None
+        Components kept; a float in (0, 1) keeps enough to explain that share of
+        the variance; ``None`` keeps all.
+    whiten : bool
+        Scale components to unit variance.
+    random_state : int, RandomState or None
+        Used by the randomized solver on large inputs.
+    """
+
+    def __init__(self, n_components: int | float | None = 0.9, whiten: bool = False, random_state: Any = None) -> None:
+        self.n_components = n_components
+        self.whiten = whiten
+        self.random_state = random_state
+
+    def fit(self, dataset: Dataset) -> PCAEncoder:
+        audio = self._check_input(dataset, fitting=True)
+        n_max = min(audio.shape)
+        k = self.n_components
+        if isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            if not 1 <= k <= n_max:
+                raise ConfigError(f"PCAEncoder: n_components must be from 1 to {n_max} here, got {k}.")
+        elif k is not None and not (isinstance(k, float) and 0.0 < k < 1.0):
+            raise ConfigError(f"PCAEncoder: n_components must be an int, a float in (0, 1) or None, got {k!r}.")
+        self.pca_ = PCA(n_components=k, whiten=self.whiten, random_state=check_random_state(self.random_state)).fit(audio)
+        self.n_features_in_ = int(audio.shape[1])
+        return self
+
+    def transform(self, dataset: Dataset) -> np.ndarray:
+        return self.pca_.transform(self._check_input(dataset, fitting=False)).astype(np.float32)
+
+
+class UMAPEncoder(EncoderBase):
+    """umap-learn's embedding of the audio features, for comparison.
+
+    ``transform`` of the dataset it was fitted on returns the fitted embedding;
+    other datasets go through UMAP's own (approximate) ``transform``.
+
+    Parameters
+    ----------
+    n_components, n_neighbors, min_dist, metric
+        As in ``umap.UMAP``; ``min_dist=0`` packs clusters tightly for clustering.
+    random_state : int or None
+        Fixes the result (UMAP then runs single-threaded).
+    """
+
+    def __init__(self, n_components: int = 8, n_neighbors: int = 15, min_dist: float = 0.0, metric: str = "euclidean", random_state: Any = None) -> None:
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.metric = metric
+        self.random_state = random_state
+
+    def fit(self, dataset: Dataset) -> UMAPEncoder:
+        audio = self._check_input(dataset, fitting=True)
+        if audio.shape[0] <= self.n_components + 1:
+            raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
+        import umap  # slow to import (numba): only when used
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) if self.random_state is not None else None
+        self.umap_ = umap.UMAP(
+            n_components=self.n_components,
+            n_neighbors=min(self.n_neighbors, audio.shape[0] - 1),
+            min_dist=self.min_dist,
+            metric=self.metric,
+            random_state=seed,
+        ).fit(audio)
+        self.fitted_on_ = (dataset.fingerprint, tuple(dataset.track_ids.tolist()))
+        self.n_features_in_ = int(audio.shape[1])
+        return self
+
+    def transform(self, dataset: Dataset) -> np.ndarray:
+        audio = self._check_input(dataset, fitting=False)
+        if (dataset.fingerprint, tuple(dataset.track_ids.tolist())) == self.fitted_on_:
+            return np.asarray(self.umap_.embedding_, dtype=np.float32).copy()
+        return np.asarray(self.umap_.transform(audio), dtype=np.float32)

@@ -1,0 +1,153 @@
+"""The one training loop of every neural encoder.
+
+A module trained here only needs ``loss(batch, generator) -> scalar tensor``, where
+``batch`` is a tuple of tensors (one per input array, rows aligned). The loop holds
+out a validation split, stops early when the validation loss stops improving,
+restores the best weights, and shows a rich progress bar only on a terminal.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from torch import nn
+
+from registry.errors import ConfigError
+
+MIN_IMPROVEMENT = 1e-4
+"""Relative decrease of the validation loss that counts as an improvement."""
+EVAL_BATCH = 8192
+
+
+class LossModule(Protocol):
+    def loss(self, batch: tuple[torch.Tensor, ...], generator: torch.Generator) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train: the encoder's training parameters, checked once."""
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    validation_fraction: float = 0.1
+    patience: int | None = 5
+    owner: str = "encoder"
+
+    def __post_init__(self) -> None:
+        checks = {
+            "epochs": isinstance(self.epochs, int) and self.epochs >= 0,
+            "batch_size": isinstance(self.batch_size, int) and self.batch_size >= 1,
+            "learning_rate": isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0,
+            "validation_fraction": 0.0 <= float(self.validation_fraction) < 1.0,
+            "patience": self.patience is None or (isinstance(self.patience, int) and self.patience >= 1),
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            values = ", ".join(f"{name}={getattr(self, name)!r}" for name in bad)
+            raise ConfigError(
+                f"{self.owner}: invalid training parameter(s) {values}. Expected epochs >= 0, "
+                "batch_size >= 1, learning_rate > 0, 0 <= validation_fraction < 1 and "
+                "patience None or >= 1."
+            )
+
+
+@dataclass
+class History:
+    """Per-epoch mean losses, and the epoch whose weights were kept."""
+
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = -1
+    stopped_early: bool = False
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Run with ``torch.set_num_threads(n_threads)``, restoring the previous count."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _split(n: int, fraction: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    order = torch.randperm(n, generator=generator)
+    n_val = int(round(n * fraction)) if n >= 20 else 0  # too few rows to spare any
+    return order[n_val:], order[:n_val]
+
+
+@torch.no_grad()
+def _mean_loss(module: nn.Module, tensors: Sequence[torch.Tensor], rows: torch.Tensor, generator: torch.Generator) -> float:
+    total = 0.0
+    for start in range(0, len(rows), EVAL_BATCH):
+        index = rows[start : start + EVAL_BATCH]
+        total += float(module.loss(tuple(t[index] for t in tensors), generator)) * len(index)
+    return total / max(len(rows), 1)
+
+
+def train(
+    module: nn.Module,
+    tensors: Sequence[torch.Tensor],
+    config: TrainingConfig,
+    generator: torch.Generator,
+    description: str = "training",
+) -> History:
+    """Train ``module`` in place with Adam on ``tensors`` (row-aligned inputs).
+
+    Every random draw (split, shuffles, the module's own sampling) comes from
+    ``generator``, so equal generators give bit-identical weights on CPU.
+    """
+    history = History()
+    n = int(tensors[0].shape[0])
+    train_rows, val_rows = _split(n, config.validation_fraction, generator)
+    optimizer = torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=config.learning_rate)
+    best = math.inf
+    best_state = copy.deepcopy(module.state_dict())
+    waited = 0
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not console.is_terminal, transient=True) as progress:
+        task = progress.add_task(description, total=config.epochs, status="")
+        for epoch in range(config.epochs):
+            module.train()
+            order = train_rows[torch.randperm(len(train_rows), generator=generator)]
+            total = 0.0
+            for start in range(0, len(order), config.batch_size):
+                index = order[start : start + config.batch_size]
+                loss = module.loss(tuple(t[index] for t in tensors), generator)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += float(loss.detach()) * len(index)
+            history.train_loss.append(total / max(len(order), 1))
+            module.eval()
+            monitored = _mean_loss(module, tensors, val_rows, generator) if len(val_rows) else history.train_loss[-1]
+            history.validation_loss.append(monitored)
+            progress.update(task, advance=1, status=f"val loss {monitored:.4f}")
+            if not math.isfinite(monitored):
+                break  # diverged: keep the best finite weights
+            if not math.isfinite(best) or monitored < best - MIN_IMPROVEMENT * abs(best):
+                best, waited, history.best_epoch = monitored, 0, epoch
+                best_state = copy.deepcopy(module.state_dict())
+            else:
+                waited += 1
+                if config.patience is not None and waited >= config.patience:
+                    history.stopped_early = True
+                    break
+    module.load_state_dict(best_state)
+    module.eval()
+    return history

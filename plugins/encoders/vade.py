@@ -1,0 +1,149 @@
+"""VaDE: a VAE with a Gaussian-mixture prior (Jiang et al. 2017), encoder and clusterer in one.
+
+Training follows the paper: pretrain the network as a deterministic autoencoder,
+fit a diagonal Gaussian mixture to the pretrained codes to initialise the prior,
+then train the full ELBO with the mixture KL. The same training loop runs both
+stages. Its own clusters are ``argmax_k p(c=k | z)`` at the posterior mean:
+``labels_`` for the training rows, :meth:`VaDE.predict` for any dataset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sklearn.mixture import GaussianMixture
+from torch import nn
+
+from plugins.encoders.core.losses import mixture_kl, responsibilities
+from plugins.encoders.core.training import History, train
+from plugins.encoders.vae import VAE, Batch, VAEModule
+from registry.contracts import Dataset
+from registry.errors import ConfigError
+
+
+class VaDEModule(VAEModule):
+    """A :class:`VAEModule` whose KL term is against a learned Gaussian mixture."""
+
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_components: int, beta: float = 1.0, learn_scale: bool = False) -> None:
+        super().__init__(n_features, hidden_sizes, latent_dim, beta, learn_scale=learn_scale)
+        # The mixture weights stay at their GMM initialisation: learned, they drift
+        # to one dominant component and the model's own clusters collapse.
+        self.prior_logits = nn.Parameter(torch.zeros(n_components), requires_grad=False)
+        self.prior_mean = nn.Parameter(torch.zeros(n_components, latent_dim))
+        self.prior_log_var = nn.Parameter(torch.zeros(n_components, latent_dim))
+        self.pretraining = False
+
+    def prior(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return torch.log_softmax(self.prior_logits, dim=0), self.prior_mean, self.prior_log_var
+
+    def kl(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        gamma = responsibilities(z, *self.prior())
+        return mixture_kl(mean, log_var, gamma, *self.prior())
+
+    def loss(self, batch: Batch, generator: torch.Generator) -> torch.Tensor:
+        if self.pretraining:  # autoencoder stage: reconstruct from the posterior mean
+            return self.reconstruction(batch, self.posterior(batch)[0]).mean()
+        return super().loss(batch, generator)
+
+    def assign(self, batch: Batch) -> torch.Tensor:
+        """``p(c | z)`` at the posterior mean, shape (n, K)."""
+        return responsibilities(self.embed(batch), *self.prior())
+
+
+class VaDE(VAE):
+    """Variational Deep Embedding: a VAE whose prior is a K-component Gaussian mixture.
+
+    ``transform`` returns the posterior mean like every encoder. The model's own
+    cluster assignment is ``labels_`` (training rows) and ``predict(dataset)``.
+
+    Parameters
+    ----------
+    n_components : int or None
+        Mixture components K; ``None`` uses the dataset's number of classes of its
+        primary label (the number of genres).
+    pretrain_epochs : int
+        Autoencoder epochs before the mixture prior is initialised.
+    hidden_sizes, latent_dim, beta, learn_scale, epochs, batch_size, learning_rate,
+    validation_fraction, patience, n_threads, random_state
+        As for :class:`~plugins.encoders.vae.VAE`.
+
+    Attributes
+    ----------
+    n_components_ : int
+        The K used.
+    labels_ : ndarray of shape (n_tracks,)
+        The model's cluster of each training track.
+    """
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        pretrain_epochs: int = 10,
+        hidden_sizes: Sequence[int] = (64, 32),
+        latent_dim: int = 16,
+        beta: float = 0.5,
+        learn_scale: bool = False,
+        epochs: int = 30,
+        batch_size: int = 256,
+        learning_rate: float = 3e-3,
+        validation_fraction: float = 0.1,
+        patience: int | None = 5,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.pretrain_epochs = pretrain_epochs
+        super().__init__(
+            hidden_sizes=hidden_sizes, latent_dim=latent_dim, beta=beta, learn_scale=learn_scale,
+            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            validation_fraction=validation_fraction, patience=patience, n_threads=n_threads,
+            random_state=random_state,
+        )  # fmt: skip
+
+    def fit(self, dataset: Dataset) -> VaDE:
+        k = self.n_components if self.n_components is not None else dataset.n_classes()
+        if not (isinstance(k, (int, np.integer)) and 1 <= k <= max(dataset.n_tracks, 1)):
+            raise ConfigError(
+                f"VaDE: n_components must be an integer from 1 to the number of tracks "
+                f"({dataset.n_tracks}), got {k!r}."
+            )
+        self.n_components_ = int(k)
+        super().fit(dataset)
+        self.labels_ = self._assign(self._tensors(dataset))
+        return self
+
+    def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
+        return VaDEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_components_, self.beta, self.learn_scale)
+
+    def _train(self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState) -> History:
+        module.pretraining = True
+        train(module, tensors, self._training_config(self.pretrain_epochs), generator, description="VaDE pretraining")
+        module.pretraining = False
+        with torch.no_grad():
+            codes = module.embed(tuple(tensors)).double().numpy()
+        mixture = GaussianMixture(self.n_components_, covariance_type="diag", random_state=rng.randint(np.iinfo(np.int32).max), reg_covar=1e-4)
+        mixture.fit(codes)
+        with torch.no_grad():
+            module.prior_logits.copy_(torch.from_numpy(np.log(mixture.weights_)))
+            module.prior_mean.copy_(torch.from_numpy(mixture.means_))
+            module.prior_log_var.copy_(torch.from_numpy(np.log(mixture.covariances_)))
+        return super()._train(module, tensors, generator, rng)
+
+    def _extra_state(self) -> dict[str, int]:
+        return {"n_components": self.n_components_}
+
+    def _restore_extra_state(self, state: dict[str, int]) -> None:
+        self.n_components_ = int(state["n_components"])
+
+    def _assign(self, tensors: list[torch.Tensor]) -> np.ndarray:
+        with torch.no_grad():
+            return self.module_.assign(tuple(tensors)).argmax(dim=1).numpy().astype(np.int64)
+
+    def predict(self, dataset: Dataset) -> np.ndarray:
+        """The model's own cluster (0..K-1) of each track of ``dataset``."""
+        return self._assign(self._tensors(dataset))
+
+    def fit_predict(self, dataset: Dataset) -> np.ndarray:
+        return self.fit(dataset).labels_

@@ -1,0 +1,156 @@
+"""The MLP autoencoder and the Gaussian VAE (``autoencoder``, ``vae``, ``beta-vae``).
+
+``beta-vae`` is not a class: it is the ``vae`` entry registered with ``beta=4``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, reparameterize
+from plugins.encoders.core.estimator import NeuralEncoder
+from plugins.encoders.core.losses import gaussian_kl, gaussian_nll
+
+Batch = tuple[torch.Tensor, ...]
+
+
+class VAEModule(nn.Module):
+    """Encoder, decoder and loss of a (variational) autoencoder on one input array.
+
+    The loss is ``reconstruction + beta * kl`` averaged over rows; subclasses change
+    one term by overriding :meth:`posterior`, :meth:`reconstruction` or :meth:`kl`.
+    With ``variational=False`` the latent code is the encoder's output itself and
+    the loss is the reconstruction alone (a deterministic autoencoder).
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        hidden_sizes: Sequence[int],
+        latent_dim: int,
+        beta: float = 1.0,
+        variational: bool = True,
+        learn_scale: bool = False,
+    ) -> None:
+        super().__init__()
+        self.beta = float(beta)
+        self.encoder = GaussianEncoder(n_features, hidden_sizes, latent_dim, variational)
+        self.decoder = GaussianDecoder(latent_dim, tuple(reversed(hidden_sizes)), n_features, learn_scale)
+
+    def posterior(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.encoder(batch[0])
+
+    def reconstruction(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
+        mean, log_var = self.decoder(z)
+        return gaussian_nll(batch[0], mean, log_var)
+
+    def kl(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return gaussian_kl(mean, log_var)
+
+    def loss(self, batch: Batch, generator: torch.Generator) -> torch.Tensor:
+        mean, log_var = self.posterior(batch)
+        if log_var is None:
+            return self.reconstruction(batch, mean).mean()
+        z = reparameterize(mean, log_var, generator)
+        return (self.reconstruction(batch, z) + self.beta * self.kl(mean, log_var, z)).mean()
+
+    def embed(self, batch: Batch) -> torch.Tensor:
+        return self.posterior(batch)[0]
+
+
+class AutoEncoder(NeuralEncoder):
+    """A deterministic MLP autoencoder trained on mean squared error.
+
+    Parameters
+    ----------
+    hidden_sizes : sequence of int
+        Encoder layer widths; the decoder mirrors them.
+    latent_dim : int
+        Embedding size.
+    epochs, batch_size, learning_rate
+        Adam training; ``epochs`` is an upper bound when early stopping.
+    validation_fraction : float
+        Share of rows held out to monitor the loss for early stopping.
+    patience : int or None
+        Epochs without validation improvement before stopping (``None``: never).
+    n_threads : int or None
+        ``torch.set_num_threads`` during fit and transform (``None``: leave as is).
+    random_state : int, RandomState or None
+        Seeds a generator local to ``fit``: equal seeds give bit-identical
+        embeddings on CPU.
+    """
+
+    def __init__(
+        self,
+        hidden_sizes: Sequence[int] = (64, 32),
+        latent_dim: int = 8,
+        epochs: int = 20,
+        batch_size: int = 256,
+        learning_rate: float = 3e-3,
+        validation_fraction: float = 0.1,
+        patience: int | None = 3,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.hidden_sizes = hidden_sizes
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
+        return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, variational=False, learn_scale=False)
+
+
+class VAE(NeuralEncoder):
+    """A Gaussian VAE on the audio features; ``transform`` gives the posterior mean.
+
+    Parameters
+    ----------
+    hidden_sizes : sequence of int
+        Encoder layer widths; the decoder mirrors them.
+    latent_dim : int
+        Embedding size.
+    beta : float
+        Weight of the KL term (``beta-vae`` is this class with ``beta=4``).
+    learn_scale : bool
+        Learn the Gaussian likelihood's per-feature variance (otherwise fixed at 1).
+    epochs, batch_size, learning_rate, validation_fraction, patience, n_threads, random_state
+        As for :class:`AutoEncoder`.
+    """
+
+    def __init__(
+        self,
+        hidden_sizes: Sequence[int] = (64, 32),
+        latent_dim: int = 8,
+        beta: float = 1.0,
+        learn_scale: bool = False,
+        epochs: int = 20,
+        batch_size: int = 256,
+        learning_rate: float = 3e-3,
+        validation_fraction: float = 0.1,
+        patience: int | None = 3,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.hidden_sizes = hidden_sizes
+        self.latent_dim = latent_dim
+        self.beta = beta
+        self.learn_scale = learn_scale
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
+        return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.beta, learn_scale=self.learn_scale)

@@ -1,0 +1,56 @@
+"""The training loop: early stopping, restored best weights, parameter checks, threads."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from plugins.encoders.core.training import TrainingConfig, torch_threads, train
+from registry.errors import ConfigError
+
+
+class Regression(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+
+    def loss(self, batch: tuple[torch.Tensor, ...], generator: torch.Generator) -> torch.Tensor:
+        x, y = batch
+        return ((self.linear(x) - y) ** 2).mean()
+
+
+def _data() -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(500, 3, generator=g)
+    return [x, x @ torch.tensor([[1.0], [-2.0], [0.5]]) + 0.1 * torch.randn(500, 1, generator=g)]
+
+
+def test_training_reduces_the_loss_and_keeps_the_best_epoch() -> None:
+    module = Regression()
+    config = TrainingConfig(epochs=30, batch_size=50, learning_rate=0.05, patience=None)
+    history = train(module, _data(), config, torch.Generator().manual_seed(0))
+    assert len(history.train_loss) == 30
+    assert history.validation_loss[history.best_epoch] == min(history.validation_loss)
+    assert history.validation_loss[-1] < history.validation_loss[0] / 10
+
+
+def test_early_stopping_stops_when_validation_stalls() -> None:
+    module = Regression()
+    config = TrainingConfig(epochs=500, batch_size=50, learning_rate=0.05, patience=2)
+    history = train(module, _data(), config, torch.Generator().manual_seed(0))
+    assert history.stopped_early and len(history.train_loss) < 500
+    assert len(history.train_loss) - 1 - history.best_epoch == 2
+
+
+@pytest.mark.parametrize("bad", [{"epochs": -1}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_fraction": 1.0}, {"patience": 0}])
+def test_bad_training_parameters_are_refused(bad: dict) -> None:
+    with pytest.raises(ConfigError, match=next(iter(bad))):
+        TrainingConfig(**{"epochs": 1, "batch_size": 8, "learning_rate": 0.1, "owner": "VAE", **bad})
+
+
+def test_torch_threads_restores_the_previous_count() -> None:
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

@@ -1,0 +1,31 @@
+"""VaDE: its mixture size, its own clusters, and predict()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plugins.encoders.vade import VaDE
+from registry import Dataset
+from registry.errors import ConfigError
+
+QUICK = {"epochs": 3, "pretrain_epochs": 2, "batch_size": 64, "random_state": 0, "n_threads": 1}
+
+
+def test_components_default_to_the_number_of_genres(small_dataset: Dataset) -> None:
+    vade = VaDE(**QUICK).fit(small_dataset)
+    assert vade.n_components_ == small_dataset.n_classes()
+    assert vade.module_.prior_mean.shape == (small_dataset.n_classes(), vade.latent_dim)
+
+
+def test_own_clusters_are_exposed(small_dataset: Dataset) -> None:
+    vade = VaDE(n_components=3, **QUICK).fit(small_dataset)
+    assert vade.labels_.shape == (small_dataset.n_tracks,)
+    assert set(np.unique(vade.labels_)) <= {0, 1, 2}
+    assert np.array_equal(vade.predict(small_dataset), vade.labels_)
+    assert np.array_equal(VaDE(n_components=3, **QUICK).fit_predict(small_dataset), vade.labels_)
+
+
+def test_bad_component_count_is_refused(small_dataset: Dataset) -> None:
+    with pytest.raises(ConfigError, match="n_components"):
+        VaDE(n_components=0, **QUICK).fit(small_dataset)
