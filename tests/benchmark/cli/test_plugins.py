@@ -19,8 +19,8 @@ class FirstTwo(BaseEstimator):
     def __init__(self, random_state=None):
         self.random_state = random_state
     def fit(self, dataset):
-        if not np.isfinite(dataset.audio).all():
-            raise MusicbenchError("first-two: NaN features")
+        if dataset.n_tracks == 0 or not np.isfinite(dataset.audio).all():
+            raise MusicbenchError("first-two: no rows or NaN features")
         return self
     def transform(self, dataset):
         return dataset.audio[:, :2].astype(np.float32)
