@@ -69,7 +69,7 @@ def test_clusterers_report_what_they_found(registry: Registry) -> None:
         ("agglomerative", {"linkage": "complete"}, 28_356, None),
         ("agglomerative", {"linkage": "complete"}, 60_000, "over the memory budget"),
         ("hdbscan", {"min_samples": 10}, 100_000, None),
-        ("hdbscan", {"min_samples": 10}, 1_000_000, "skipped above 200,000 rows"),
+        ("hdbscan", {"min_samples": 10}, 1_000_000, "skipped above 500,000 rows"),
         ("kmeans", {"n_clusters": 6}, 1_000_000, None),
         ("gmm", {"n_components": 6}, 1_000_000, None),
         ("dbscan", {}, 1_000_000, None),
