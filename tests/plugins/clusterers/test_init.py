@@ -87,3 +87,14 @@ def test_the_memory_budget_is_a_parameter(registry: Registry) -> None:
     entry = registry.get("clusterer", "kmeans")
     assert skip_reason(entry, {"n_clusters": 6}, 1_000_000, 10, budget=10 * 1024**2) is not None
     assert np.isfinite(entry.meta["memory_bytes"](1_000_000, 10, {"n_clusters": 6}))
+
+
+def test_hdbscan_marks_noise_and_scores_outliers(registry: Registry) -> None:
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, size=(100, 2)), rng.normal(12, 1, size=(100, 2)), [[40.0, -40.0]]])
+    entry = registry.get("clusterer", "hdbscan")
+    model = entry.factory(**resolve_clusterer_params(entry, {}, X.shape[0], 2, seed=0))
+    labels = model.fit_predict(X)
+    assert labels[-1] == -1 and np.unique(labels[labels >= 0]).size == 2
+    assert model.outlier_scores_.shape == (X.shape[0],)
+    assert model.outlier_scores_[-1] == model.outlier_scores_.max()
