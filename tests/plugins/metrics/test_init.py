@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from benchmark.checks import check_metric, tiny_dataset
-from registry import Registry, build_registry
+from benchmark.checks import check_metric, run_check, tiny_dataset
+from registry import PluginEntry, PluginSource, Registry, build_registry
 
 METRICS = build_registry(entry_points=False, environ={}).names("metric")
 EXPECTED = {
@@ -32,3 +33,22 @@ def test_scope_and_direction(registry: Registry) -> None:
 @pytest.mark.parametrize("name", METRICS)
 def test_contract(registry: Registry, name: str) -> None:
     assert check_metric(registry.get("metric", name), tiny_dataset(registry)) == []
+
+
+def _entry(func, scope: str) -> PluginEntry:
+    source = PluginSource("fake", "file", "fake.py", "0")
+    return PluginEntry("metric", "fake", func, source, meta={"scope": scope, "higher_is_better": True})
+
+
+def test_the_contract_catches_a_metric_that_depends_on_cluster_ids(registry: Registry) -> None:
+    entry = _entry(lambda labels: float(np.mean(labels)), "partition")
+    assert "renaming the clusters changed the value" in check_metric(entry, tiny_dataset(registry))[0]
+
+
+def test_the_contract_fails_a_metric_that_raises_on_one_cluster(registry: Registry) -> None:
+    def fragile(X, labels):
+        if len(set(labels.tolist())) < 2:
+            raise ZeroDivisionError("one cluster")
+        return 0.5
+
+    assert run_check(_entry(fragile, "internal"), tiny_dataset(registry)).status == "fail"
