@@ -18,6 +18,9 @@ Every entry carries two rules the runner checks before fitting
   take hours) and is skipped above 100,000 rows. HDBSCAN's time grows about as
   n^1.6 on 10 features (synthetic: 22 s at 100k rows, 129 s at 300k on a loaded
   2-core machine, so about 15 min at a million); it is skipped above 500,000 rows.
+  DBSCAN's radius queries took 50 s at 100k synthetic rows but did not finish in
+  20 min at a million (single-threaded, loaded machine); it is skipped above
+  300,000 rows.
 
 DBSCAN's memory depends on the data (its neighbourhood sizes), so it checks that
 itself during ``fit`` (see :mod:`plugins.clusterers.dbscan`).
@@ -40,6 +43,7 @@ FLOAT = 8
 AGGLOMERATIVE_MAX_SAMPLES = 100_000
 HDBSCAN_MAX_SAMPLES = 500_000
 HDBSCAN_MIN_SAMPLES = 10
+DBSCAN_MAX_SAMPLES = 300_000
 
 
 def _kmeans_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
@@ -66,6 +70,10 @@ def _agglomerative_size(params: Mapping[str, Any]) -> tuple[int, str]:
 def _dbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
     # a float64 copy and two search trees; the neighbourhoods are checked in fit
     return FLOAT * n * (3 * d + 4)
+
+
+def _dbscan_size(params: Mapping[str, Any]) -> tuple[int, str]:
+    return DBSCAN_MAX_SAMPLES, "its radius queries took over 20 min at a million rows"
 
 
 def _hdbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
@@ -105,7 +113,7 @@ def register_clusterers(register: Any) -> None:
         "agglomerative", AgglomerativeClustering, defaults={"linkage": "ward"},
         memory_bytes=_agglomerative_memory, max_samples=_agglomerative_size,
     )  # fmt: skip
-    register("dbscan", DBSCAN, memory_bytes=_dbscan_memory)
+    register("dbscan", DBSCAN, memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
     register(
         "hdbscan", HDBSCAN,
         description="HDBSCAN (hdbscan package): noise is -1, outlier scores in outlier_scores_",

@@ -13,8 +13,9 @@ Three sections:
    a 16-d latent space);
 3. every clusterer on ``--n-tracks`` synthetic rows.
 
-Each clusterer runs in its own subprocess, so its peak resident memory
-(``ru_maxrss``, including the interpreter and the input matrix) is its own. A
+Each clusterer runs in its own subprocess, so its peak resident memory (Linux
+``VmHWM``, including the interpreter and the input matrix; ``ru_maxrss`` of any
+worker processes it starts) is its own. A
 clusterer that the size or memory rule skips is not started; one that refuses in
 ``fit`` (``ResourceLimitError``) is reported as skipped with its reason.
 """
@@ -42,6 +43,15 @@ from registry import ResourceLimitError, build_registry  # noqa: E402
 SEED = 0
 
 
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (``ru_maxrss`` would include the
+    parent's, as Linux keeps it across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def worker(name: str, data: str, n_clusters: int) -> None:
     """Fit one clusterer on the matrix in ``data`` and print one JSON line."""
     import warnings
@@ -51,7 +61,7 @@ def worker(name: str, data: str, n_clusters: int) -> None:
     registry = build_registry(entry_points=False, environ={})
     entry = registry.get("clusterer", name)
     params = resolve_clusterer_params(entry, {}, X.shape[0], n_clusters, SEED)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    before = peak_rss()
     start = time.perf_counter()
     try:
         model = entry.factory(**params)
@@ -60,10 +70,7 @@ def worker(name: str, data: str, n_clusters: int) -> None:
         print(json.dumps({"status": "skipped", "reason": str(exc), "seconds": time.perf_counter() - start}))
         return
     seconds = time.perf_counter() - start
-    peak = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    ) * 1024
+    peak = max(peak_rss(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
     found = int(np.unique(labels[labels != -1]).size)
     print(json.dumps({
         "status": "ok", "seconds": seconds, "peak_bytes": peak, "rss_before_fit": before,

@@ -72,7 +72,8 @@ def test_clusterers_report_what_they_found(registry: Registry) -> None:
         ("hdbscan", {"min_samples": 10}, 1_000_000, "skipped above 500,000 rows"),
         ("kmeans", {"n_clusters": 6}, 1_000_000, None),
         ("gmm", {"n_components": 6}, 1_000_000, None),
-        ("dbscan", {}, 1_000_000, None),
+        ("dbscan", {}, 200_000, None),
+        ("dbscan", {}, 1_000_000, "skipped above 300,000 rows"),
     ],
 )
 def test_skip_rules(registry: Registry, name: str, params: dict, n_samples: int, reason: str | None) -> None:
