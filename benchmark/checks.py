@@ -90,43 +90,65 @@ def check_encoder(entry: PluginEntry, dataset: Dataset) -> list[str]:
 
 
 def check_clusterer(entry: PluginEntry, dataset: Dataset) -> list[str]:
-    """Integer labels of the right length, noise as -1, deterministic under a seed."""
+    """Integer labels of the right length, noise as -1, deterministic under a seed,
+    clonable, and ``fitted_params_`` (if any) a dict."""
     X = dataset.audio
     k = dataset.n_classes()
+    params = resolve_clusterer_params(entry, {}, X.shape[0], k, seed=0)
 
-    def run() -> np.ndarray:
-        params = resolve_clusterer_params(entry, {}, X.shape[0], k, seed=0)
-        return np.asarray(entry.factory(**params).fit_predict(X))
+    def run() -> tuple[object, np.ndarray]:
+        clusterer = entry.factory(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return clusterer, np.asarray(clusterer.fit_predict(X))
 
-    labels = run()
+    clusterer, labels = run()
     problems = []
     if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
         problems.append(f"fit_predict must return n integer labels, got {labels.dtype} {labels.shape}")
     elif labels.min() < -1:
         problems.append("labels below -1 (only -1 may mark noise)")
-    elif not np.array_equal(labels, run()):
+    elif not np.array_equal(labels, run()[1]):
         problems.append("two runs with the same random_state gave different labels")
+    fresh = entry.factory(**params)
+    # repr, not ==: parameters such as hdbscan's joblib Memory() are equal but not ==
+    if repr(clone(fresh).get_params()) != repr(fresh.get_params()):
+        problems.append("clone() does not reproduce get_params()")
+    if not isinstance(getattr(clusterer, "fitted_params_", {}), dict):
+        problems.append("fitted_params_ must be a dict of the parameters chosen in fit")
     return problems
 
 
 def check_metric(entry: PluginEntry, dataset: Dataset) -> list[str]:
-    """The metric returns a float (or raises MetricUndefined) on a real partition."""
+    """A float (or MetricUndefined) on a real partition, the same after renaming the
+    clusters, and no exception but MetricUndefined on a single cluster."""
     spec = entry.metric_spec()
-    pred = np.arange(dataset.n_tracks) % dataset.n_classes()
-    args: tuple[object, ...]
-    if spec.scope == "external":
-        args = (dataset.labels[dataset.primary_label], pred)
-    elif spec.scope == "internal":
-        args = (dataset.audio, pred)
-    else:
-        args = (pred,)
+    k = dataset.n_classes()
+    pred = np.arange(dataset.n_tracks) % k
+
+    def call(labels: np.ndarray) -> float | None:
+        if spec.scope == "external":
+            truth = dataset.labels[dataset.primary_label]
+            return spec.func(truth, labels)
+        if spec.scope == "internal":
+            return spec.func(dataset.audio, labels)
+        return spec.func(labels)
+
     try:
-        value = spec.func(*args)
+        value = call(pred)
     except MetricUndefined:
         return []
     if not isinstance(value, (float, int, np.floating, np.integer)):
         return [f"returned {type(value).__name__}, expected a float"]
-    return []
+    problems = []
+    renamed = call((pred + 1) % k * 7)  # the same partition under other cluster ids
+    if not np.isclose(float(renamed), float(value), rtol=1e-9, atol=1e-12, equal_nan=True):
+        problems.append(f"renaming the clusters changed the value ({value} -> {renamed})")
+    try:
+        call(np.zeros(dataset.n_tracks, dtype=int))
+    except MetricUndefined:
+        pass
+    return problems
 
 
 def check_dataset(entry: PluginEntry, dataset: Dataset) -> list[str]:

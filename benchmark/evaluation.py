@@ -6,9 +6,22 @@ preprocessed feature space (comparable across encoders), ``silhouette@latent`` t
 same in the encoder's own space (not comparable across encoders), and
 ``n_clusters`` a partition figure.
 
-Noise (label ``-1``) is handled one way everywhere: external metrics count noise as
-one more cluster; internal metrics use the non-noise points only; the
-``noise_fraction`` figure is always reported beside them.
+Noise and missing labels, the one place they are decided:
+
+* **Noise** (cluster label ``-1``). External metrics count noise as one more
+  cluster, so labelling points noise never improves them. Internal metrics use the
+  non-noise points only (noise has no centre). Partition figures report both
+  ``n_clusters`` (noise excluded) and ``noise_fraction``, always shown beside the rest.
+* **Missing true labels** (``""``, ``None`` or NaN, e.g. the 16 tracks without a
+  language in the lyrics excerpt). Each external metric against that label column
+  uses only the rows whose label is known, and records how many (``n_rows``). If
+  no row has one, the metric is NaN with a reason.
+* **Large inputs.** Internal metrics use a fixed seeded sample of
+  ``sample_size`` rows that depends only on the dataset's size, so every cell of a
+  dataset is measured on the same tracks (:func:`evaluation_sample`); noise is
+  removed from the sample. External and partition metrics use every row.
+* **Undefined values** (one cluster for silhouette, a single-class label...) are
+  NaN with the metric's reason (:class:`registry.MetricUndefined`), never an error.
 """
 
 from __future__ import annotations
@@ -18,17 +31,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from registry import Dataset, MetricSpec, MetricUndefined
+from registry import MISSING_LABEL, Dataset, MetricSpec, MetricUndefined
+from registry.errors import DataError
 
 DEFAULT_SAMPLE_SIZE = 10_000
 """Internal metrics on more points than this use a fixed seeded sample."""
 SAMPLE_SEED = 20_240_601
+NOISE = -1
 
 
 @dataclass(frozen=True)
 class MetricValue:
-    """One computed figure; ``value`` is NaN when undefined, with the reason."""
+    """One computed figure; ``value`` is NaN when undefined, with the reason.
+
+    ``n_rows`` is the number of rows it was computed on (known labels only for an
+    external metric; the non-noise sample for an internal one).
+    """
 
     name: str
     metric: str
@@ -37,6 +57,7 @@ class MetricValue:
     label: str | None = None
     space: str | None = None
     reason: str | None = None
+    n_rows: int | None = None
 
 
 def evaluation_sample(n_tracks: int, size: int = DEFAULT_SAMPLE_SIZE) -> np.ndarray | None:
@@ -51,6 +72,15 @@ def evaluation_sample(n_tracks: int, size: int = DEFAULT_SAMPLE_SIZE) -> np.ndar
     return np.sort(rng.choice(n_tracks, size=size, replace=False))
 
 
+def known_label_rows(truth: np.ndarray) -> np.ndarray:
+    """A boolean mask of the rows whose true label is known (not ``""``, None or NaN)."""
+    truth = np.asarray(truth)
+    known = ~pd.isna(truth)
+    if truth.dtype.kind in "OUST":
+        known &= truth != MISSING_LABEL
+    return np.asarray(known, dtype=bool)
+
+
 def _call(spec: MetricSpec, *args: object) -> tuple[float, str | None]:
     try:
         value = float(spec.func(*args))
@@ -61,6 +91,14 @@ def _call(spec: MetricSpec, *args: object) -> tuple[float, str | None]:
     return value, None
 
 
+def _check_inputs(dataset: Dataset, embedding: np.ndarray, labels: np.ndarray) -> None:
+    n = dataset.n_tracks
+    if labels.shape != (n,):
+        raise DataError(f"evaluate: {labels.shape} cluster labels given for the {n} tracks of {dataset.name!r}.")
+    if embedding.ndim != 2 or embedding.shape[0] != n:
+        raise DataError(f"evaluate: the embedding has shape {embedding.shape}, expected ({n}, d) for {dataset.name!r}.")
+
+
 def evaluate(
     metrics: Sequence[MetricSpec],
     dataset: Dataset,
@@ -68,25 +106,56 @@ def evaluate(
     labels: np.ndarray,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
 ) -> dict[str, MetricValue]:
-    """Every metric for one cell, keyed by result name."""
+    """Every metric for one cell, keyed by result name.
+
+    Parameters
+    ----------
+    metrics : sequence of MetricSpec
+        The metrics to compute (``registry.metrics()``).
+    dataset : Dataset
+        Supplies the label columns and the reference space (``dataset.audio``).
+    embedding : ndarray of shape (n_tracks, d)
+        The encoder's output, the latent space.
+    labels : ndarray of shape (n_tracks,)
+        Cluster labels; ``-1`` is noise.
+    sample_size : int
+        Internal metrics on more rows than this use :func:`evaluation_sample`.
+    """
     labels = np.asarray(labels)
-    rows = evaluation_sample(dataset.n_tracks, sample_size)
-    spaces = {"latent": embedding, "reference": dataset.audio}
+    embedding = np.asarray(embedding)
+    _check_inputs(dataset, embedding, labels)
     results: dict[str, MetricValue] = {}
-    for spec in metrics:
-        if spec.scope == "external":
-            for label, truth in dataset.labels.items():
-                value, reason = _call(spec, truth, labels)
-                name = f"{spec.name}[{label}]"
-                results[name] = MetricValue(name, spec.name, value, spec.higher_is_better, label=label, reason=reason)
-        elif spec.scope == "internal":
-            sampled = labels if rows is None else labels[rows]
-            for space, X in spaces.items():
-                X = X if rows is None else X[rows]
-                value, reason = _call(spec, X, sampled)
+    external = [s for s in metrics if s.scope == "external"]
+    internal = [s for s in metrics if s.scope == "internal"]
+    for label, truth in dataset.labels.items():
+        known = known_label_rows(truth)
+        n_known = int(known.sum())
+        # Codes once per column: every external metric then works on integers.
+        codes = pd.factorize(np.asarray(truth)[known])[0]
+        for spec in external:
+            name = f"{spec.name}[{label}]"
+            if n_known == 0:
+                value, reason = math.nan, f"no track has a known {label!r} label"
+            else:
+                value, reason = _call(spec, codes, labels[known])
+            results[name] = MetricValue(
+                name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_known
+            )
+    if internal:
+        rows = evaluation_sample(dataset.n_tracks, sample_size)
+        rows = np.arange(dataset.n_tracks) if rows is None else rows
+        rows = rows[labels[rows] != NOISE]
+        sampled = labels[rows]
+        for space, X in (("latent", embedding), ("reference", dataset.audio)):
+            points = X[rows]
+            for spec in internal:
                 name = f"{spec.name}@{space}"
-                results[name] = MetricValue(name, spec.name, value, spec.higher_is_better, space=space, reason=reason)
-        else:
+                value, reason = _call(spec, points, sampled)
+                results[name] = MetricValue(
+                    name, spec.name, value, spec.higher_is_better, space=space, reason=reason, n_rows=len(rows)
+                )
+    for spec in metrics:
+        if spec.scope == "partition":
             value, reason = _call(spec, labels)
             results[spec.name] = MetricValue(spec.name, spec.name, value, spec.higher_is_better, reason=reason)
     return results

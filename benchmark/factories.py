@@ -93,3 +93,45 @@ def memory_skip_reason(
         f"{entry.name} would need about {needed / 1024**3:.1f} GiB for {n_samples:,} rows, "
         f"over the memory budget of {budget / 1024**3:.1f} GiB"
     )
+
+
+def size_skip_reason(entry: PluginEntry, params: Mapping[str, Any], n_samples: int) -> str | None:
+    """Why a clusterer must be skipped for time, or ``None`` if the input is small enough.
+
+    A clusterer's meta may carry ``max_samples(params) -> (limit, why)``: above
+    ``limit`` rows (``None``: no limit) it would run for hours (an O(n^2)-time
+    algorithm), and ``why`` says so.
+    """
+    rule = entry.meta.get("max_samples")
+    if not callable(rule):
+        return None
+    limit, why = rule(params)
+    if limit is None or n_samples <= limit:
+        return None
+    return f"{entry.name} is skipped above {limit:,} rows ({n_samples:,} given): {why}"
+
+
+def skip_reason(
+    entry: PluginEntry,
+    params: Mapping[str, Any],
+    n_samples: int,
+    n_features: int,
+    budget: int = DEFAULT_MEMORY_BUDGET,
+) -> str | None:
+    """The size rule, then the memory rule: why to skip a clusterer before fitting.
+
+    A clusterer that can only tell from the data (DBSCAN's neighbourhoods) raises
+    :class:`registry.errors.ResourceLimitError` from ``fit`` instead; record both
+    as ``skipped`` with the message as the reason.
+    """
+    return size_skip_reason(entry, params, n_samples) or memory_skip_reason(
+        entry, params, n_samples, n_features, budget
+    )
+
+
+def fitted_params(estimator: Any) -> dict[str, Any]:
+    """Parameters a clusterer chose while fitting (DBSCAN's ``eps``), to record.
+
+    Built-in wrappers expose them as ``fitted_params_``; others have none.
+    """
+    return dict(getattr(estimator, "fitted_params_", None) or {})

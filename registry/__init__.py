@@ -32,6 +32,7 @@ from registry.errors import (
     DuplicatePluginError,
     MusicbenchError,
     PluginError,
+    ResourceLimitError,
     UnknownPluginError,
 )
 from registry.hookspecs import hookimpl
@@ -58,6 +59,7 @@ __all__ = [
     "PluginFailure",
     "PluginSource",
     "Registry",
+    "ResourceLimitError",
     "UnknownPluginError",
     "__version__",
     "build_registry",

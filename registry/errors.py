@@ -29,6 +29,16 @@ class PluginError(MusicbenchError):
     """A plugin that cannot be used: unknown, duplicated or broken."""
 
 
+class ResourceLimitError(MusicbenchError):
+    """An input too large for a plugin's memory or time budget.
+
+    Raised by a plugin that can only tell from the data itself (for example DBSCAN,
+    whose memory grows with neighbourhood sizes). The runner records the cell as
+    ``skipped`` with this message as the reason, exactly like a size rule that is
+    checked before fitting.
+    """
+
+
 class DuplicatePluginError(PluginError):
     """Two plugins that register the same name: ambiguous, so never guessed."""
 

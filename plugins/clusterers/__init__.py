@@ -1,1 +1,121 @@
-"""Built-in clusterer plugins."""
+"""Built-in clusterer plugins, and the rules that keep each within time and memory.
+
+scikit-learn's ``KMeans`` and ``GaussianMixture`` and the hdbscan package's
+``HDBSCAN`` are registered as they are. Agglomerative clustering and DBSCAN are
+wrapped: the first for fastcluster's O(n)-memory ward tree, the second to choose
+``eps`` from the data.
+
+Every entry carries two rules the runner checks before fitting
+(:func:`benchmark.factories.skip_reason`):
+
+* ``memory_bytes(n_samples, n_features, params)``: a rough planned peak, in bytes,
+  of the clusterer's own arrays (the input matrix is not counted). Only the dense
+  O(n^2) linkages (complete, average, weighted) come near the 8 GiB budget, from
+  about 45,000 rows.
+* ``max_samples(params) -> (limit, why)``: a size rule for algorithms whose *time*
+  grows too fast. Agglomerative clustering is O(n^2) time with every linkage (ward
+  on the 28k TidyTuesday tracks takes about 5-10 s here, so a million rows would
+  take hours) and is skipped above 100,000 rows. HDBSCAN's time grows about as
+  n^1.6 on 10 features (synthetic: 22 s at 100k rows, 129 s at 300k on a loaded
+  2-core machine, so about 15 min at a million); it is skipped above 500,000 rows.
+  DBSCAN's radius queries took 50 s at 100k synthetic rows but did not finish in
+  20 min at a million (single-threaded, loaded machine); it is skipped above
+  300,000 rows.
+
+DBSCAN's memory depends on the data (its neighbourhood sizes), so it checks that
+itself during ``fit`` (see :mod:`plugins.clusterers.dbscan`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hdbscan import HDBSCAN
+from sklearn.cluster import KMeans
+from sklearn.mixture import GaussianMixture
+
+from plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
+from plugins.clusterers.dbscan import DBSCAN
+from registry import hookimpl
+
+FLOAT = 8
+AGGLOMERATIVE_MAX_SAMPLES = 100_000
+HDBSCAN_MAX_SAMPLES = 500_000
+HDBSCAN_MIN_SAMPLES = 10
+DBSCAN_MAX_SAMPLES = 300_000
+
+
+def _kmeans_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    # a centred float64 copy of X, plus distances to each centre per row
+    return FLOAT * n * (2 * d + 2 * int(params.get("n_clusters", 8)))
+
+
+def _gmm_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    # a float64 copy of X, and log-probabilities / responsibilities per component
+    return FLOAT * n * (2 * d + 4 * int(params.get("n_components", 1)))
+
+
+def _agglomerative_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    base = FLOAT * n * (2 * d + 8)  # a float64 copy of X, the tree, the cut
+    if params.get("linkage", "ward") in MATRIX_LINKAGES:
+        return base + FLOAT * n * (n - 1) // 2  # the condensed distance matrix
+    return base
+
+
+def _agglomerative_size(params: Mapping[str, Any]) -> tuple[int, str]:
+    return AGGLOMERATIVE_MAX_SAMPLES, "hierarchical clustering takes O(n^2) time (hours at a million rows)"
+
+
+def _dbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    # a float64 copy and two search trees; the neighbourhoods are checked in fit
+    return FLOAT * n * (3 * d + 4)
+
+
+def _dbscan_size(params: Mapping[str, Any]) -> tuple[int, str]:
+    return DBSCAN_MAX_SAMPLES, "its radius queries took over 20 min at a million rows"
+
+
+def _hdbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    k = int(params.get("min_samples") or params.get("min_cluster_size") or 5)
+    # a float64 copy, k-NN distances and indices, the spanning tree and the condensed tree
+    return FLOAT * n * (2 * d + 2 * k + 16)
+
+
+def _hdbscan_size(params: Mapping[str, Any]) -> tuple[int, str]:
+    return HDBSCAN_MAX_SAMPLES, "HDBSCAN's time grows about as n^1.6 (about 15 min at a million rows)"
+
+
+def _hdbscan_auto(n_samples: int, n_clusters: int) -> dict[str, int]:
+    """Density parameters from the expected cluster count.
+
+    A cluster must hold a tenth of an average expected cluster (so genre-sized
+    groups are found and small pockets are not); ``min_samples`` stays small because
+    the core distances cost ``min_samples`` neighbours per point.
+    """
+    min_cluster_size = max(5, n_samples // (10 * max(1, n_clusters)))
+    return {"min_cluster_size": min_cluster_size, "min_samples": min(HDBSCAN_MIN_SAMPLES, min_cluster_size)}
+
+
+@hookimpl
+def register_clusterers(register: Any) -> None:
+    register(
+        "kmeans", KMeans, defaults={"n_init": 10},
+        description="k-means (scikit-learn), n_init restarts, the best kept",
+        memory_bytes=_kmeans_memory,
+    )  # fmt: skip
+    register(
+        "gmm", GaussianMixture, defaults={"covariance_type": "full"},
+        description="Gaussian mixture with full covariances (scikit-learn)",
+        n_clusters_param="n_components", memory_bytes=_gmm_memory,
+    )  # fmt: skip
+    register(
+        "agglomerative", AgglomerativeClustering, defaults={"linkage": "ward"},
+        memory_bytes=_agglomerative_memory, max_samples=_agglomerative_size,
+    )  # fmt: skip
+    register("dbscan", DBSCAN, memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
+    register(
+        "hdbscan", HDBSCAN,
+        description="HDBSCAN (hdbscan package): noise is -1, outlier scores in outlier_scores_",
+        auto_params=_hdbscan_auto, memory_bytes=_hdbscan_memory, max_samples=_hdbscan_size,
+    )  # fmt: skip

@@ -1,0 +1,173 @@
+"""DBSCAN whose ``eps``, when not given, is read off the k-distance curve's knee.
+
+The k-distance of a point is the distance to its ``min_samples``-th nearest
+neighbour (itself included, as DBSCAN counts it): with ``eps`` at least that, the
+point is a core point. Sorted, the k-distances rise slowly through the dense
+regions and then steeply through the sparse ones; ``eps`` is the knee between the
+two, found as the point of the normalised curve farthest below the chord from its
+first to its last point (the "kneedle" rule of Satopaa et al., 2011). The curve is
+measured on a seeded sample of ``knee_sample`` points (their neighbours are
+searched among all points), so choosing ``eps`` stays cheap at a million rows.
+
+scikit-learn's DBSCAN holds every point's neighbourhood in memory at once, so a
+large ``eps`` on a dense million-row input can need tens of GiB. Before running
+it, the mean neighbourhood size is measured on a sample; if the neighbourhoods
+would not fit in ``memory_budget`` the fit raises
+:class:`registry.errors.ResourceLimitError` (recorded as a skip), instead of
+exhausting the machine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import DBSCAN as SklearnDBSCAN
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+
+from benchmark.factories import DEFAULT_MEMORY_BUDGET
+from plugins.clusterers.validation import check_features
+from registry.errors import ConfigError, ResourceLimitError
+
+GUARD_SAMPLE = 1_000
+"""Points whose neighbourhoods are counted to predict DBSCAN's memory."""
+BYTES_PER_NEIGHBOUR = 8  # one int64 index per neighbour
+BYTES_PER_POINT = 112  # the numpy array object holding each point's neighbours
+
+
+def knee(values: np.ndarray) -> float:
+    """The knee of the sorted ``values`` (an increasing, mostly convex curve).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        k-distances, in any order.
+
+    Returns
+    -------
+    float
+        The value at the point farthest below the chord of the normalised curve;
+        the largest value when the curve is flat or has fewer than 3 points.
+    """
+    y = np.sort(np.asarray(values, dtype=np.float64))
+    span = y[-1] - y[0]
+    if y.size < 3 or span <= 0:
+        return float(y[-1])
+    below_chord = np.linspace(0.0, 1.0, y.size) - (y - y[0]) / span
+    return float(y[int(np.argmax(below_chord))])
+
+
+class DBSCAN(ClusterMixin, BaseEstimator):
+    """scikit-learn's DBSCAN with an automatic ``eps`` and a memory guard.
+
+    Parameters
+    ----------
+    eps : float, optional
+        The neighbourhood radius; ``None`` chooses it from the k-distance knee.
+    min_samples : int, optional
+        Points (itself included) a core point needs within ``eps``; ``None`` uses
+        twice the number of features (Sander et al., 1998), at least 3.
+    metric, algorithm, leaf_size, n_jobs
+        As for :class:`sklearn.cluster.DBSCAN`.
+    knee_sample : int
+        Points whose k-distances form the curve that sets ``eps``.
+    memory_budget : int
+        Bytes DBSCAN's neighbourhoods may take before the fit is refused.
+    random_state : int, RandomState or None
+        Draws the knee and memory-guard samples.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster labels; ``-1`` is noise.
+    eps_, min_samples_ : float, int
+        The values used, chosen or given.
+    fitted_params_ : dict
+        ``{"eps": eps_, "min_samples": min_samples_}``, for the result record.
+    core_sample_indices_ : ndarray
+        Indices of the core points.
+    """
+
+    def __init__(
+        self,
+        eps: float | None = None,
+        min_samples: int | None = None,
+        metric: str = "euclidean",
+        algorithm: str = "auto",
+        leaf_size: int = 30,
+        n_jobs: int | None = None,
+        knee_sample: int = 10_000,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        random_state: Any = None,
+    ) -> None:
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.n_jobs = n_jobs
+        self.knee_sample = knee_sample
+        self.memory_budget = memory_budget
+        self.random_state = random_state
+
+    def fit(self, X: Any, y: Any = None) -> DBSCAN:
+        X = check_features(X, "dbscan")
+        n, d = X.shape
+        self._check_params()
+        rng = check_random_state(self.random_state)
+        min_samples = min(n, int(self.min_samples) if self.min_samples is not None else max(3, 2 * d))
+        neighbours = NearestNeighbors(
+            n_neighbors=min_samples, metric=self.metric, algorithm=self.algorithm,
+            leaf_size=self.leaf_size, n_jobs=self.n_jobs,
+        ).fit(X)  # fmt: skip
+        if self.eps is None:
+            probe = X[_sample(n, int(self.knee_sample), rng)]
+            k_distances = neighbours.kneighbors(probe, return_distance=True)[0][:, -1]
+            eps = knee(k_distances)
+            if eps <= 0:  # duplicated points: the smallest positive k-distance, else any radius
+                positive = k_distances[k_distances > 0]
+                eps = float(positive.min()) if positive.size else 1.0
+        else:
+            eps = float(self.eps)
+        self._guard_memory(X, neighbours, eps, rng)
+        fitted = SklearnDBSCAN(
+            eps=eps, min_samples=min_samples, metric=self.metric, algorithm=self.algorithm,
+            leaf_size=self.leaf_size, n_jobs=self.n_jobs,
+        ).fit(X)  # fmt: skip
+        self.eps_ = eps
+        self.min_samples_ = min_samples
+        self.fitted_params_ = {"eps": eps, "min_samples": min_samples}
+        self.labels_ = fitted.labels_
+        self.core_sample_indices_ = fitted.core_sample_indices_
+        self.n_features_in_ = d
+        return self
+
+    def _check_params(self) -> None:
+        if self.eps is not None and not (isinstance(self.eps, (int, float)) and self.eps > 0):
+            raise ConfigError(f"dbscan: eps must be a positive number or None (automatic), got {self.eps!r}.")
+        if self.min_samples is not None and not (isinstance(self.min_samples, int) and self.min_samples >= 1):
+            raise ConfigError(f"dbscan: min_samples must be a positive integer or None, got {self.min_samples!r}.")
+        if not (isinstance(self.knee_sample, int) and self.knee_sample >= 3):
+            raise ConfigError(f"dbscan: knee_sample must be an integer >= 3, got {self.knee_sample!r}.")
+
+    def _guard_memory(self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, rng: Any) -> None:
+        """Refuse to run when the predicted neighbourhoods exceed ``memory_budget``."""
+        n = X.shape[0]
+        probe = X[_sample(n, GUARD_SAMPLE, rng)]
+        found = neighbours.radius_neighbors(probe, radius=eps, return_distance=False)
+        mean_size = float(np.mean([len(f) for f in found]))
+        needed = n * (mean_size * BYTES_PER_NEIGHBOUR + BYTES_PER_POINT)
+        if needed > self.memory_budget:
+            raise ResourceLimitError(
+                f"dbscan: with eps={eps:.4g} a point has about {mean_size:,.0f} neighbours, so the "
+                f"neighbourhoods of {n:,} rows would need about {needed / 1024**3:.1f} GiB, over the "
+                f"memory budget of {self.memory_budget / 1024**3:.1f} GiB. Give a smaller eps, "
+                "or use hdbscan."
+            )
+
+
+def _sample(n: int, size: int, rng: np.random.RandomState) -> np.ndarray:
+    """All rows, or ``size`` of them drawn without replacement."""
+    return np.arange(n) if n <= size else np.sort(rng.choice(n, size=size, replace=False))

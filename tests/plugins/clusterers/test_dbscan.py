@@ -1,0 +1,73 @@
+"""DBSCAN's automatic eps, its record, and its memory guard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN as SklearnDBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+from plugins.clusterers.dbscan import DBSCAN, knee
+from registry.errors import ConfigError, ResourceLimitError
+
+
+def blobs(n: int = 300, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, size=n)
+    X = np.array([[0.0, 0.0], [12.0, 0.0], [0.0, 12.0]])[truth] + rng.normal(size=(n, 2))
+    return np.vstack([X, rng.uniform(-30, 40, size=(15, 2))])  # a few scattered outliers
+
+
+def test_knee_of_a_flat_then_steep_curve() -> None:
+    # 90 values rising slowly from 1.0 to 1.09, then 10 rising steeply to 10..100.
+    values = np.concatenate([1.0 + 0.001 * np.arange(90), 10.0 * np.arange(1, 11)])
+    assert knee(np.random.default_rng(0).permutation(values)) == pytest.approx(1.089)
+
+
+def test_knee_of_a_flat_curve_is_its_value() -> None:
+    assert knee(np.full(50, 2.5)) == 2.5
+    assert knee(np.array([1.0, 3.0])) == 3.0
+
+
+def test_auto_eps_is_the_knee_of_the_k_distances_and_recorded() -> None:
+    X = blobs()
+    model = DBSCAN(random_state=0).fit(X)
+    min_samples = 2 * X.shape[1]
+    k_distances = NearestNeighbors(n_neighbors=min_samples).fit(X).kneighbors(X)[0][:, -1]
+    assert model.min_samples_ == min_samples
+    assert model.eps_ == pytest.approx(knee(k_distances))
+    assert model.fitted_params_ == {"eps": model.eps_, "min_samples": min_samples}
+    # the three blobs are found and the scattered points are noise
+    assert np.unique(model.labels_[model.labels_ >= 0]).size == 3
+    assert (model.labels_[-15:] == -1).sum() >= 10
+
+
+def test_labels_equal_sklearn_with_the_same_eps() -> None:
+    X = blobs(seed=1)
+    model = DBSCAN(random_state=0).fit(X)
+    reference = SklearnDBSCAN(eps=model.eps_, min_samples=model.min_samples_).fit(X)
+    np.testing.assert_array_equal(model.labels_, reference.labels_)
+
+
+def test_given_eps_is_used() -> None:
+    model = DBSCAN(eps=0.7, min_samples=5).fit(blobs())
+    assert model.fitted_params_ == {"eps": 0.7, "min_samples": 5}
+
+
+def test_knee_sample_is_seeded() -> None:
+    X = blobs(600)
+    first = DBSCAN(knee_sample=50, random_state=3).fit(X)
+    again = DBSCAN(knee_sample=50, random_state=3).fit(X)
+    assert first.eps_ == again.eps_
+    np.testing.assert_array_equal(first.labels_, again.labels_)
+
+
+def test_neighbourhoods_over_the_budget_are_refused() -> None:
+    with pytest.raises(ResourceLimitError, match="over the memory budget"):
+        DBSCAN(eps=100.0, memory_budget=10_000).fit(blobs())
+
+
+@pytest.mark.parametrize("params", [{"eps": -1.0}, {"eps": "big"}, {"min_samples": 0}, {"knee_sample": 1}])
+def test_bad_parameters_are_config_errors(params: dict) -> None:
+    with pytest.raises(ConfigError, match="dbscan"):
+        DBSCAN(**params).fit(blobs())
