@@ -18,7 +18,7 @@ from benchmark.cache import embedding_key
 from benchmark.config import OWN, RunConfig, expand
 from benchmark.factories import (
     DEFAULT_MEMORY_BUDGET,
-    memory_skip_reason,
+    skip_reason,
     resolve_clusterer_params,
     resolve_encoder_params,
 )
@@ -145,7 +145,7 @@ def make_plan(registry: Registry, config: RunConfig, dataset: Dataset) -> Plan:
                     _instantiate("clusterer", entry, params)
                     # The embedding's width is unknown before fitting; the feature count
                     # stands in for it (memory plans are driven by the row count).
-                    skip = spec.skip_reason or memory_skip_reason(entry, params, n, dataset.audio.shape[1], budget)
+                    skip = spec.skip_reason or skip_reason(entry, params, n, dataset.audio.shape[1], budget)
                     key = cell_key(spec, clusterer, params, entry.source.version)
                     plan.cells.append(Cell(spec, clusterer, dict(args), params, key,
                                            config_id(dataset, spec, clusterer, params), skip))  # fmt: skip

@@ -96,7 +96,8 @@ class _Run:
             dataset_fingerprint=self.plan.dataset.fingerprint, encoder=spec.encoder, encoder_args=spec.args,
             encoder_params=spec.params, clusterer=cell.clusterer, clusterer_args=cell.args,
             clusterer_params=cell.params, seed=spec.seed, status=status, reason=reason,
-            metrics=result.metrics if result else {}, fit_s=timings.get("fit_s"),
+            metrics=result.metrics if result else {},
+            fitted_params=result.fitted_params if result else {}, fit_s=timings.get("fit_s"),
             transform_s=timings.get("transform_s"), cluster_s=timings.get("cluster_s"),
             metrics_s=timings.get("metrics_s"), peak_rss_bytes=max(peaks) if peaks else None,
             embedding_key=spec.key, versions=(result.versions if result and result.versions else encoded.get("versions"))

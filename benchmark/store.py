@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS cells (
     status TEXT NOT NULL CHECK (status IN ('ok', 'error', 'timeout', 'skipped')),
     reason TEXT,
     metrics TEXT NOT NULL,
+    fitted_params TEXT NOT NULL,
     fit_s REAL, transform_s REAL, cluster_s REAL, metrics_s REAL,
     peak_rss_bytes INTEGER,
     embedding_key TEXT NOT NULL,
@@ -72,7 +73,9 @@ CREATE TABLE IF NOT EXISTS cells (
 CREATE INDEX IF NOT EXISTS cells_dataset ON cells (dataset, dataset_fingerprint);
 """
 
-_JSON_COLUMNS = ("encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics", "versions")
+_JSON_COLUMNS = (
+    "encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics", "fitted_params", "versions",
+)  # fmt: skip
 
 
 @dataclass
@@ -94,6 +97,8 @@ class CellRecord:
     status: str
     reason: str | None
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fitted_params: dict[str, Any] = field(default_factory=dict)
+    """What the clusterer chose while fitting (DBSCAN's automatic ``eps``)."""
     fit_s: float | None = None
     transform_s: float | None = None
     cluster_s: float | None = None

@@ -35,9 +35,10 @@ import numpy as np
 
 from benchmark.datasets import load_dataset
 from benchmark.evaluation import evaluate
+from benchmark.factories import fitted_params
 from benchmark.hashing import package_versions
 from registry import Dataset, Registry, __version__, build_registry
-from registry.errors import MusicbenchError
+from registry.errors import MusicbenchError, ResourceLimitError
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class ClusterTask:
 
 @dataclass
 class TaskResult:
-    """What a task sends back; ``status`` is ``ok``, ``error`` or ``timeout``."""
+    """What a task sends back; ``status`` is ``ok``, ``error``, ``timeout`` or ``skipped``
+    (a clusterer that found, from the data, that it would not fit in memory)."""
 
     status: str
     reason: str | None = None
@@ -80,6 +82,7 @@ class TaskResult:
     embedding: np.ndarray | None = None
     labels: np.ndarray | None = None
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fitted_params: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -199,6 +202,7 @@ def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarr
     else:
         clusterer = state.registry.get("clusterer", task.clusterer).factory(**task.params)
         labels = clusterer.fit_predict(Z)
+        result.fitted_params = fitted_params(clusterer)
     result.labels = _check_labels(task.clusterer, labels, state.dataset.n_tracks)
     result.timings["cluster_s"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -231,6 +235,9 @@ def run_task(
                 assert embedding is not None
                 _cluster(state, task, embedding, own_labels, result)
         result.peak_rss_bytes = _peak_rss()
+    except ResourceLimitError as exc:
+        result.status, result.reason = "skipped", str(exc)
+        result.embedding = result.labels = None
     except Exception as exc:
         result.status, result.reason = "error", describe_exception(exc)
         result.embedding = result.labels = None

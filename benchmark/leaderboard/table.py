@@ -7,12 +7,14 @@ averaged in (a failure is not a zero). When a cell was computed more than once
 (another plugin version, ``--force``), the newest row counts.
 
 Ties: entries are sorted by the mean of the ranking metric. Each entry is compared
-with the one just above it by a two-sided paired t-test over the seeds both have
-(cells with the same seed share the dataset and, for one encoder, the embedding,
-so seed-level pairing removes that shared variation). If p >= 0.05 (or fewer than
-two common seeds and equal means) the entry shares the rank of the one above, so
-ties chain down the table (standard competition ranking: 1, 2, 2, 4). With three
-seeds the test has little power: many ties are the honest outcome.
+with the *leader* of the current tie group (the best entry holding that rank) by a
+two-sided paired t-test over the seeds both have (cells with the same seed share the
+dataset and, for one encoder, the embedding, so seed-level pairing removes that
+shared variation). If p >= 0.05 (or fewer than two common seeds and equal means) the
+entry shares the leader's rank; otherwise it starts a new group with standard
+competition ranking (1, 2, 2, 4). Comparing with the leader rather than the
+neighbour keeps ties from chaining down the whole table through small steps. With
+three seeds the test has little power: many ties are the honest outcome.
 """
 
 from __future__ import annotations
@@ -119,20 +121,23 @@ def _paired_p(a: dict[int, float], b: dict[int, float]) -> float | None:
 
 
 def rank(entries: list[Entry], metric: str, higher_is_better: bool) -> list[Entry]:
-    """Sort by mean and assign competition ranks, tying neighbours not shown different."""
+    """Sort by mean and assign competition ranks, tying entries not shown different
+    from their group's leader."""
     sign = -1.0 if higher_is_better else 1.0
     ordered = sorted(entries, key=lambda e: (sign * e.mean(metric), e.encoder_label, e.clusterer_label))
+    leader: Entry | None = None
     for i, entry in enumerate(ordered):
-        if i == 0:
-            entry.rank = 1
+        if leader is None:
+            entry.rank, leader = 1, entry
             continue
-        above = ordered[i - 1]
-        p = _paired_p(above.values(metric), entry.values(metric))
+        p = _paired_p(leader.values(metric), entry.values(metric))
         entry.p_value = p
-        same = (p is not None and p >= ALPHA) or (p is None and above.mean(metric) == entry.mean(metric))
-        entry.tied = same
-        above.tied = above.tied or same
-        entry.rank = above.rank if same else i + 1
+        same = (p is not None and p >= ALPHA) or (p is None and leader.mean(metric) == entry.mean(metric))
+        if same:
+            entry.rank = leader.rank
+            entry.tied = leader.tied = True
+        else:
+            entry.rank, leader = i + 1, entry
     return ordered
 
 

@@ -11,9 +11,9 @@ from benchmark.leaderboard.table import ALPHA, Entry, Leaderboard, entry_label
 from benchmark.store import CellRecord
 
 TIES_NOTE = (
-    f"Mean ± sample standard deviation over seeds. Each row is compared with the row above it by a "
-    f"two-sided paired t-test over their common seeds; when p ≥ {ALPHA} the two share a rank (marked =), "
-    "and ties chain down the table. With few seeds the test has little power, so ties are common: "
+    f"Mean ± sample standard deviation over seeds. Each row is compared with the best row of its rank "
+    f"by a two-sided paired t-test over their common seeds; when p ≥ {ALPHA} it shares that rank "
+    "(marked =), otherwise it starts a new rank. With few seeds the test has little power, so ties are common: "
     "run more seeds (`--seeds`) to separate close entries."
 )
 SPACES_NOTE = (

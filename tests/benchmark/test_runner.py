@@ -48,6 +48,17 @@ def test_missing_modality_cells_are_skipped_with_the_reason(toy_run):
     assert all("lyrics" in r.reason and "synthetic" in r.reason for r in skipped)
 
 
+def test_resource_limits_are_skips_and_fitted_parameters_are_recorded(tmp_path):
+    store = tmp_path / "limits.sqlite"
+    done = bench(*toy_run_args(store, "--encoders", "pca-lite", "--clusterers", "too-big,split-median", "--seeds", "1"))
+    assert done.returncode == 0, done.stderr  # a skip is not a failure
+    (too_big,) = [r for r in _rows(store) if r.clusterer == "too-big"]
+    assert too_big.status == "skipped" and "1 TiB of neighbours" in too_big.reason
+    (split,) = [r for r in _rows(store) if r.clusterer == "split-median"]
+    assert split.status == "ok" and set(split.fitted_params) == {"threshold"}
+    assert isinstance(split.fitted_params["threshold"], float)
+
+
 def test_ok_cells_carry_metrics_timings_versions_and_labels(toy_run):
     store, _ = toy_run
     ok = [r for r in _rows(store) if r.status == "ok"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.factories import DEFAULT_MEMORY_BUDGET, memory_skip_reason, resolve_clusterer_params
+from benchmark.factories import DEFAULT_MEMORY_BUDGET, resolve_clusterer_params, skip_reason
 from registry import Dataset, build_registry
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")
@@ -17,7 +17,7 @@ def test_clusterer_fit_predict(benchmark, request: pytest.FixtureRequest, entry,
     dataset: Dataset = request.getfixturevalue(data)
     X = dataset.audio
     params = resolve_clusterer_params(entry, {}, X.shape[0], dataset.n_classes(), seed=0)
-    reason = memory_skip_reason(entry, params, *X.shape, budget=DEFAULT_MEMORY_BUDGET)
+    reason = skip_reason(entry, params, *X.shape, budget=DEFAULT_MEMORY_BUDGET)
     if reason:
         pytest.skip(reason)
     benchmark.group = f"clusterer fit_predict: {data}"

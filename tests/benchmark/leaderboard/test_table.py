@@ -77,3 +77,16 @@ def test_other_metrics_and_refusals(store):
     with pytest.raises(ConfigError, match="no cells for dataset 'gtzan'"):
         build(store, dataset="gtzan")
     assert math.isnan(latent.entries[0].std("missing"))
+
+
+def test_ties_do_not_chain_past_the_group_leader(tmp_path):  # type: ignore[no-untyped-def]
+    a = [0.50, 0.60, 0.55]
+    b = [x - d for x, d in zip(a, [0.01, 0.03, -0.01])]  # close to a (p ~ 0.48)
+    c = [x - d for x, d in zip(a, [0.04, 0.04, 0.041])]  # close to b (p ~ 0.13) but clearly below a
+    store = ResultStore(tmp_path / "chain.sqlite")
+    for encoder, values in {"a": a, "b": b, "c": c}.items():
+        for seed, value in enumerate(values):
+            store.put(_cell(encoder, seed, value))
+    board = build(store, "synthetic")
+    assert [(e.encoder, e.rank) for e in board.entries] == [("a", 1), ("b", 1), ("c", 3)]
+    store.close()

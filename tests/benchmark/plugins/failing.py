@@ -1,4 +1,5 @@
-"""An encoder that always fails, and one that sleeps (for timeouts)."""
+"""An encoder that always fails, one that sleeps (for timeouts), and a clusterer that
+finds from the data that it would not fit in memory."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from registry import hookimpl
+from registry import ResourceLimitError, hookimpl
 
 
 class Broken(BaseEstimator):
@@ -43,3 +44,21 @@ class Sleepy(BaseEstimator):
 def register_encoders(register: Any) -> None:
     register("broken", Broken)
     register("sleepy", Sleepy)
+
+
+class TooBig:
+    """Like DBSCAN on a huge dense neighbourhood: knows only from the data."""
+
+    def __init__(self, n_clusters: int = 2) -> None:
+        self.n_clusters = n_clusters
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"n_clusters": self.n_clusters}
+
+    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+        raise ResourceLimitError(f"too-big: {X.shape[0]} rows would need 1 TiB of neighbours")
+
+
+@hookimpl
+def register_clusterers(register: Any) -> None:
+    register("too-big", TooBig)

@@ -95,6 +95,20 @@ class MixtureEmbed(PcaLite):
         return self.gmm_.predict(self.transform(dataset))
 
 
+class SplitAtMedian:
+    """Two clusters either side of the first feature's median, chosen in fit."""
+
+    def __init__(self, n_clusters: int = 2) -> None:
+        self.n_clusters = n_clusters
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"n_clusters": self.n_clusters}
+
+    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+        self.fitted_params_ = {"threshold": float(np.median(X[:, 0]))}
+        return (X[:, 0] > self.fitted_params_["threshold"]).astype(np.int64)
+
+
 def nmi(truth: np.ndarray, pred: np.ndarray) -> float:
     keep = truth != ""
     return float(normalized_mutual_info_score(truth[keep], pred[keep]))
@@ -121,6 +135,7 @@ def register_encoders(register: Any) -> None:
 @hookimpl
 def register_clusterers(register: Any) -> None:
     register("kmeans-lite", KMeans, defaults={"n_init": 2})
+    register("split-median", SplitAtMedian)
 
 
 @hookimpl
