@@ -98,13 +98,18 @@ class Leaderboard:
     newest: str
     n_cells: int
 
-    def main_metrics(self, limit: int = 7) -> list[str]:
-        """The ranking metric, then primary-label external, reference-space and partition figures."""
+    def main_metrics(self, limit: int = 9) -> list[str]:
+        """The ranking metric, the primary label's other external scores, the
+        reference-space internal scores (comparable across encoders), then the
+        cluster count and noise fraction, which must always be visible."""
         primary = self.dataset.primary_label if self.dataset else "genre"
-        order = [self.metric]
+        preferred = [
+            self.metric, f"ari[{primary}]", f"ami[{primary}]", f"accuracy[{primary}]",
+            "silhouette@reference", "davies_bouldin@reference", "n_clusters", "noise_fraction",
+        ]  # fmt: skip
+        order = [m for m in preferred if m in self.metric_names or m == self.metric]
         order += [m for m in self.metric_names if m.endswith(f"[{primary}]")]
         order += [m for m in self.metric_names if m.endswith("@reference")]
-        order += [m for m in self.metric_names if "[" not in m and "@" not in m]
         return list(dict.fromkeys(order))[:limit]
 
 
