@@ -31,7 +31,7 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
 @datasets.command("show")
 @click.argument("name")
 @click.option("--data", "path", type=click.Path(), help="The dataset's file.")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+@click.option("-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
 @plugin_options
 def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
     """Load a dataset and show its size, features, modalities and label counts."""

@@ -21,7 +21,7 @@ def test_list_datasets() -> None:
 
 
 def test_show_synthetic_with_parameters() -> None:
-    done = bench("datasets", "show", "synthetic", "-p", "n_tracks=500", "-p", "n_genres=4")
+    done = bench("datasets", "show", "synthetic", "-P", "n_tracks=500", "-P", "n_genres=4")
     assert done.returncode == 0, done.stderr
     assert "synthetic: 500 tracks x 10 features" in done.stdout
     assert "genre (4):" in done.stdout and "modalities: audio, lyrics, title" in done.stdout
@@ -35,6 +35,6 @@ def test_show_tidytuesday(tidytuesday_path: Path) -> None:
 
 
 def test_unknown_parameter_lists_accepted_ones() -> None:
-    done = bench("datasets", "show", "synthetic", "-p", "n_track=5")
+    done = bench("datasets", "show", "synthetic", "-P", "n_track=5")
     assert done.returncode == 2
     assert "has no parameter(s) n_track" in done.stderr and "n_tracks" in done.stderr

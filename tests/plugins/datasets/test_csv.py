@@ -68,8 +68,8 @@ def test_no_labels_is_a_config_error(tmp_path: Path) -> None:
         ("", [], "is empty"),
         ("genre,a,b\n", [], "has a header but no data rows"),
         ("genre,a,b\nrock,1,2\npop,3,x\nrock,oops,1\n", [], "column 'b' of .* must be numeric, but line 3 holds 'x'"),
-        ("genre,a\nrock,1\n", ["-p", "features=a,c"], "lacks the column\\(s\\) c"),
-        ("genre,a\nrock,1\n", ["-p", "nonfinite=maybe"], "nonfinite must be one of drop, error"),
+        ("genre,a\nrock,1\n", ["-P", "features=a,c"], "lacks the column\\(s\\) c"),
+        ("genre,a\nrock,1\n", ["-P", "nonfinite=maybe"], "nonfinite must be one of drop, error"),
     ],
     ids=["missing-file", "empty-file", "header-only", "non-numeric", "missing-column", "bad-rule"],
 )
