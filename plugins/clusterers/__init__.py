@@ -116,6 +116,9 @@ def register_clusterers(register: Any) -> None:
     register("dbscan", DBSCAN, memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
     register(
         "hdbscan", HDBSCAN,
+        # One core-distance job, like every other plugin under the runner's one
+        # thread per worker: --jobs N, not each clusterer, decides the cores used.
+        defaults={"core_dist_n_jobs": 1},
         description="HDBSCAN (hdbscan package): noise is -1, outlier scores in outlier_scores_",
         auto_params=_hdbscan_auto, memory_bytes=_hdbscan_memory, max_samples=_hdbscan_size,
     )  # fmt: skip

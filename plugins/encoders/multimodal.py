@@ -87,7 +87,11 @@ class MultimodalVAE(VAE):
     text_max_features : int
         Vocabulary size cap of the TF-IDF.
     text_weight : float
-        Weight of the text reconstruction term.
+        Weight of the text reconstruction term. 1 counts both modalities' likelihoods
+        as they are. Measured (KMeans, 2 seeds): on the real 1,000-track lyrics excerpt
+        1.0 gives NMI 0.155 against genre and 0.294 against language, 0.2 gives 0.106
+        and 0.069; on the synthetic dataset 0.56 against 0.44. Only short, weak texts
+        (TidyTuesday titles) did slightly better at 0.2.
     hidden_sizes, latent_dim, beta, learn_scale, epochs, batch_size, learning_rate,
     validation_fraction, patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.VAE`.
@@ -108,7 +112,7 @@ class MultimodalVAE(VAE):
         fusion: str = "poe",
         text_dim: int = 32,
         text_max_features: int = 20_000,
-        text_weight: float = 0.2,
+        text_weight: float = 1.0,
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         beta: float = 0.5,
