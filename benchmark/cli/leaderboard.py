@@ -40,12 +40,15 @@ def _file_stem(name: str) -> str:
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
 @click.option("--output", type=click.Path(file_okay=False), default="leaderboards", show_default=True)
+@click.option("--name", help="File name stem (default: the dataset's name); needs --dataset.")
 @click.option("--projection", type=click.Choice(["umap", "pca", "none"]), default="umap", show_default=True,
               help="How the HTML projects the best cell's embedding.")  # fmt: skip
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Rows printed here.")
 def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
-                projection: str, top: int) -> None:  # fmt: skip
+                name: str | None, projection: str, top: int) -> None:  # fmt: skip
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
+    if name and not dataset:
+        raise ConfigError("--name sets the file name of one leaderboard: give --dataset too.")
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
     results = ResultStore(store)
@@ -55,9 +58,9 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        board = build(results, name, metric)
-        stem = folder / _file_stem(name)
+    for dataset_name in names:
+        board = build(results, dataset_name, metric)
+        stem = folder / _file_stem(name or dataset_name)
         stem.with_suffix(".md").write_text(to_markdown(board), encoding="utf-8")
         stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
         stem.with_suffix(".html").write_text(to_html(board, results, cache, projection), encoding="utf-8")
