@@ -96,9 +96,10 @@ def memory_skip_reason(
 
 
 def size_skip_reason(entry: PluginEntry, params: Mapping[str, Any], n_samples: int) -> str | None:
-    """Why a clusterer must be skipped for time, or ``None`` if the input is small enough.
+    """Why an encoder or clusterer must be skipped for time, or ``None`` if the input
+    is small enough.
 
-    A clusterer's meta may carry ``max_samples(params) -> (limit, why)``: above
+    An entry's meta may carry ``max_samples(params) -> (limit, why)``: above
     ``limit`` rows (``None``: no limit) it would run for hours (an O(n^2)-time
     algorithm), and ``why`` says so.
     """

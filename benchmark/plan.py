@@ -18,9 +18,10 @@ from benchmark.cache import embedding_key
 from benchmark.config import OWN, RunConfig, expand
 from benchmark.factories import (
     DEFAULT_MEMORY_BUDGET,
-    skip_reason,
     resolve_clusterer_params,
     resolve_encoder_params,
+    size_skip_reason,
+    skip_reason,
 )
 from benchmark.hashing import digest, package_versions
 from registry import Dataset, PluginEntry, Registry
@@ -118,7 +119,7 @@ def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, na
             params = resolve_encoder_params(entry, args, seed, n_clusters=dataset.n_classes())
             encoder = _instantiate("encoder", entry, params)
             missing = missing_modalities(encoder, dataset)
-            reason = None
+            reason = size_skip_reason(entry, params, dataset.n_tracks)
             if missing:
                 reason = (f"{name} needs the {', '.join(missing)} modality, which the dataset "
                           f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})")  # fmt: skip

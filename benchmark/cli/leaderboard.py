@@ -43,9 +43,10 @@ def _file_stem(name: str) -> str:
 @click.option("--name", help="File name stem (default: the dataset's name); needs --dataset.")
 @click.option("--projection", type=click.Choice(["umap", "pca", "none"]), default="umap", show_default=True,
               help="How the HTML projects the best cell's embedding.")  # fmt: skip
+@click.option("--png", is_flag=True, help="Also write each figure as <stem>-<figure>.png and show them in the Markdown.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Rows printed here.")
 def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
-                name: str | None, projection: str, top: int) -> None:  # fmt: skip
+                name: str | None, projection: str, png: bool, top: int) -> None:  # fmt: skip
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
     if name and not dataset:
         raise ConfigError("--name sets the file name of one leaderboard: give --dataset too.")
@@ -61,9 +62,15 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
     for dataset_name in names:
         board = build(results, dataset_name, metric)
         stem = folder / _file_stem(name or dataset_name)
-        stem.with_suffix(".md").write_text(to_markdown(board), encoding="utf-8")
+        images: dict[str, bytes] = {}
+        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection, images), encoding="utf-8")
+        markdown = to_markdown(board)
+        if png:
+            for figure, data in images.items():
+                (folder / f"{stem.name}-{figure}.png").write_bytes(data)
+            markdown += "\n" + "".join(f"![{figure}]({stem.name}-{figure}.png)\n\n" for figure in images)
+        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
         stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
-        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection), encoding="utf-8")
         if top:
             out.print(top_table(board, top))
         out.print(escape(f"wrote {stem}.md, {stem}.csv and {stem}.html"), highlight=False)

@@ -47,7 +47,8 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
-def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str) -> str:
+def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str,
+                        images: dict[str, bytes]) -> str:  # fmt: skip
     """UMAP panels of the best cell's embedding, or why they cannot be drawn."""
     if not lb.entries:
         return "<p>No ranked cell, so no projection.</p>"
@@ -68,11 +69,15 @@ def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCac
         if name in labels and np.any(labels[name] != MISSING_LABEL):
             colourings[name] = labels[name][rows]
     title = f"{best.encoder} x {best.clusterer}, seed {best.seed}: {method.upper()} of the embedding"
-    return f"<p>{_e(title)} ({len(rows):,} tracks).</p>" + _img(figures.projections(coords, colourings, title), title)
+    images["projection"] = figures.projections(coords, colourings, title)
+    return f"<p>{_e(title)} ({len(rows):,} tracks).</p>" + _img(images["projection"], title)
 
 
-def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projection: str = "umap") -> str:
-    """The whole page as one string."""
+def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projection: str = "umap",
+            images: dict[str, bytes] | None = None) -> str:  # fmt: skip
+    """The whole page as one string; ``images`` (if given) receives each figure's PNG
+    by name (``heatmap``, ``metrics``, ``projection``)."""
+    images = {} if images is None else images
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", *metrics, "seeds", "fit s"]
     rows = [[rank_text(e), e.encoder_label, e.clusterer_label, *(fmt(e.mean(m), e.std(m)) for m in metrics),
@@ -90,11 +95,13 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
         f'<p class="note">{_e(TIES_NOTE)}</p><p class="note">{_e(SPACES_NOTE)}</p>',
     ]  # fmt: skip
     if lb.entries:
-        parts += ["<h2>Encoder x clusterer</h2>", _img(figures.heatmap(lb), f"heatmap of {lb.metric}")]
+        images["heatmap"] = figures.heatmap(lb)
+        parts += ["<h2>Encoder x clusterer</h2>", _img(images["heatmap"], f"heatmap of {lb.metric}")]
         shown = [m for m in metrics if any(not math.isnan(e.mean(m)) for e in lb.entries)][:4]
-        parts += ["<h2>Main metrics</h2>", _img(figures.bars(lb, shown), "bar chart of the main metrics")]
+        images["metrics"] = figures.bars(lb, shown)
+        parts += ["<h2>Main metrics</h2>", _img(images["metrics"], "bar chart of the main metrics")]
     if projection != "none":
-        parts += ["<h2>The best cell's embedding</h2>", _projection_section(lb, store, cache, projection)]
+        parts += ["<h2>The best cell's embedding</h2>", _projection_section(lb, store, cache, projection, images)]
     parts += ["<h2>Failed and skipped cells</h2>"]
     if lb.problems:
         parts += ["<p>Not in the averages above.</p>",

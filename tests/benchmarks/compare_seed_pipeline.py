@@ -16,15 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
 
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.benchmarks.measure import REPO, measure  # noqa: E402
+
 SEED_SETTINGS = """
 hidden_sizes = [[256, 128]]
 latent_dim = 16
@@ -43,27 +43,6 @@ def config(n_tracks: int) -> str:
     )
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak resident bytes of the whole process tree, and stdout."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    root = psutil.Process(proc.pid)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    wall = time.perf_counter() - start
-    output = proc.stdout.read() if proc.stdout else ""
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed with exit code {proc.returncode}")
-    return wall, peak, output
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-tracks", type=int, default=18_454)
@@ -75,10 +54,11 @@ def main() -> None:
         seed_cmd = [sys.executable, str(REPO / "tests/benchmarks/seed_style_pipeline.py"), "--n-tracks", str(args.n_tracks)]
         bench_cmd = [sys.executable, "-m", "benchmark", "run", "--config", "seed.toml", "--store", "s.sqlite",
                      "--jobs", str(args.jobs), "--top", "0"]  # fmt: skip
-        seed_wall, seed_peak, seed_out = measure(seed_cmd, work)
-        bench_wall, bench_peak, _ = measure(bench_cmd, work)
+        seed_wall, seed_peak, seed_out, seed_code = measure(seed_cmd, work)
+        bench_wall, bench_peak, _, bench_code = measure(bench_cmd, work)
+        if seed_code or bench_code:
+            sys.exit(f"a side failed: seed-style exit {seed_code}, musicbench exit {bench_code}")
         seed_cells = [json.loads(line) for line in seed_out.splitlines() if '"encoder"' in line]
-        sys.path.insert(0, str(REPO))
         from benchmark.store import ResultStore
 
         store = ResultStore(work / "s.sqlite")

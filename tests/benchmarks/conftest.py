@@ -12,9 +12,7 @@ import pytest
 
 from registry import Dataset, Registry
 
-SMOKE_TRACKS = 600
-SYNTHETIC_TRACKS = 100_000
-SCALE_TRACKS = 1_000_000
+from tests.benchmarks.sizes import SCALE_TRACKS, SMOKE_TRACKS, SYNTHETIC_TRACKS
 
 
 def measuring(config: pytest.Config) -> bool:
@@ -25,6 +23,12 @@ def measuring(config: pytest.Config) -> bool:
 def tidytuesday(registry: Registry, request: pytest.FixtureRequest, tidytuesday_path) -> Dataset:
     data = registry.get("dataset", "spotify").create(path=str(tidytuesday_path)).load()
     return data if measuring(request.config) else data.subset(slice(0, SMOKE_TRACKS))
+
+
+@pytest.fixture(scope="session")
+def synthetic_1m(registry: Registry) -> Dataset:
+    """The scale point; tests using it are marked ``scale`` (opt in with ``--run-scale``)."""
+    return registry.get("dataset", "synthetic").create(n_tracks=SCALE_TRACKS).load()
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 
 from benchmark.factories import DEFAULT_MEMORY_BUDGET, resolve_clusterer_params, skip_reason
+from tests.benchmarks.sizes import DATASETS
 from registry import Dataset, build_registry
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")
 
 
 @pytest.mark.parametrize("entry", CLUSTERERS, ids=[e.name for e in CLUSTERERS])
-@pytest.mark.parametrize("data", ["tidytuesday", "synthetic_100k"])
+@pytest.mark.parametrize("data", DATASETS)
 def test_clusterer_fit_predict(benchmark, request: pytest.FixtureRequest, entry, data: str) -> None:
     dataset: Dataset = request.getfixturevalue(data)
     X = dataset.audio

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from benchmark.factories import resolve_encoder_params
+from tests.benchmarks.sizes import DATASETS
 from registry import Dataset, build_registry
 
 ENCODERS = build_registry(entry_points=False, environ={}).entries("encoder")
@@ -20,7 +21,7 @@ def fit_transform(entry, dataset: Dataset):
 
 
 @pytest.mark.parametrize("entry", ENCODERS, ids=[e.name for e in ENCODERS])
-@pytest.mark.parametrize("data", ["tidytuesday", "synthetic_100k"])
+@pytest.mark.parametrize("data", DATASETS)
 def test_encoder_fit_transform(benchmark, request: pytest.FixtureRequest, entry, data: str) -> None:
     dataset: Dataset = request.getfixturevalue(data)
     if "lyrics" in getattr(entry.factory, "required_modalities", ()) and "lyrics" not in dataset.modalities:

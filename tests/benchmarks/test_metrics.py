@@ -8,10 +8,11 @@ import pytest
 from sklearn.cluster import KMeans
 
 from benchmark.evaluation import evaluate
+from tests.benchmarks.sizes import DATASETS
 from registry import Dataset, Registry
 
 
-@pytest.mark.parametrize("data", ["tidytuesday", "synthetic_100k"])
+@pytest.mark.parametrize("data", DATASETS)
 def test_all_metrics_for_one_cell(benchmark, request: pytest.FixtureRequest, registry: Registry, data: str) -> None:
     dataset: Dataset = request.getfixturevalue(data)
     labels = KMeans(dataset.n_classes(), n_init=1, random_state=0).fit_predict(dataset.audio)

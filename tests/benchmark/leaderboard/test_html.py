@@ -52,6 +52,17 @@ def test_a_missing_cache_is_reported_in_the_page(hostile_store, tmp_path, capsys
     assert "is not in the cache" in (tmp_path / "synthetic.html").read_text()
 
 
+def test_png_figures_and_file_name(hostile_store, tmp_path, capsys):
+    code, _, err = bench_here(capsys, "leaderboard", "--store", hostile_store, "--output", tmp_path, "--dataset",
+                              "synthetic", "--name", "mine", "--png", "--projection", "pca")  # fmt: skip
+    assert code == 0, err
+    for figure in ("heatmap", "metrics", "projection"):
+        assert (tmp_path / f"mine-{figure}.png").read_bytes().startswith(b"\x89PNG")
+        assert f"![{figure}](mine-{figure}.png)" in (tmp_path / "mine.md").read_text()
+    code, _, err = bench_here(capsys, "leaderboard", "--store", hostile_store, "--name", "x")
+    assert code == 2 and "give --dataset too" in err
+
+
 def test_export_writes_vectors_and_labels_by_track_id(hostile_store, tmp_path, capsys):
     store = ResultStore(hostile_store)
     [cell] = [r for r in store.records(with_labels=True) if r.encoder == "pca-lite" and r.seed == 1]
