@@ -110,7 +110,10 @@ def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: st
         for k, kind in enumerate(kinds[:20]):
             ax.scatter(*coords[present][codes == k].T, s=3, color=cmap(k % cmap.N), label=_plain(kind))
         if len(kinds) <= 20:
-            ax.legend(markerscale=3, fontsize=7, loc="best", frameon=False)
+            # Many categories (languages) go below the panel so they hide no points.
+            many = len(kinds) > 8
+            ax.legend(markerscale=3, fontsize=7, frameon=False, loc="upper center" if many else "best",
+                      bbox_to_anchor=(0.5, -0.02) if many else None, ncol=5 if many else 1)  # fmt: skip
         ax.set_title(_plain(f"coloured by {name}") + (f" (first 20 of {len(kinds)})" if len(kinds) > 20 else ""))
         ax.set_xticks([])
         ax.set_yticks([])
