@@ -80,7 +80,8 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
             return DaskExecutor(context, scheduler, config.timeout)
         from benchmark.executors.local import LocalPool
 
-        return LocalPool(context, jobs, config.timeout)
+        preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
+        return LocalPool(context, jobs, config.timeout, preload)
 
     results = ResultStore(store)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")

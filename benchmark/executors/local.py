@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import deque
+from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -65,19 +66,23 @@ class _Worker:
         self.conn.close()
 
 
-def _context() -> Any:
+def _context(preload: Sequence[str] = ()) -> Any:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["benchmark.executors._preload"])
+        ctx.set_forkserver_preload(["benchmark.executors._preload", *preload])
     return ctx
 
 
 class LocalPool:
-    """``jobs`` worker processes with a per-task ``timeout`` (seconds, or ``None``)."""
+    """``jobs`` worker processes with a per-task ``timeout`` (seconds, or ``None``).
 
-    def __init__(self, context: WorkerContext, jobs: int, timeout: float | None) -> None:
-        self._ctx = _context()
+    ``preload`` names modules the forkserver imports before forking any worker: a
+    plugin's ``preload`` meta (compiling numba code once instead of once per worker).
+    """
+
+    def __init__(self, context: WorkerContext, jobs: int, timeout: float | None, preload: Sequence[str] = ()) -> None:
+        self._ctx = _context(preload)
         self._context = context
         self._timeout = timeout
         # Clusterer tasks go first: they finish cells (committed at once), while an

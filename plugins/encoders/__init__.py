@@ -23,7 +23,7 @@ QUICK = {"epochs": 2, "batch_size": 64}
 def register_encoders(register: Any) -> None:
     register("raw", RawEncoder)
     register("pca", PCAEncoder)
-    register("umap", UMAPEncoder, check_params={"n_components": 2})
+    register("umap", UMAPEncoder, check_params={"n_components": 2}, preload="plugins.encoders.umap_warmup")
     register("autoencoder", AutoEncoder, check_params=QUICK)
     register("vae", VAE, check_params=QUICK)
     register(
