@@ -47,3 +47,12 @@ def test_memory_budget() -> None:
     reason = memory_skip_reason(quadratic, {}, 1_000_000, 10, budget=8 * 1024**3)
     assert reason is not None and "7450.6 GiB" in reason and "1,000,000 rows" in reason
     assert memory_skip_reason(entry(), {}, 10**9, 10, budget=1) is None
+
+
+def test_size_rule_for_encoders_and_clusterers() -> None:
+    from benchmark.factories import size_skip_reason
+
+    ruled = PluginEntry("encoder", "slow", Clusterer, SOURCE, meta={"max_samples": lambda p: (1000, "it is slow")})
+    assert size_skip_reason(ruled, {}, 1000) is None
+    assert size_skip_reason(ruled, {}, 1001) == "slow is skipped above 1,000 rows (1,001 given): it is slow"
+    assert size_skip_reason(entry(), {}, 10**9) is None
