@@ -82,6 +82,16 @@ def _label(name: str, args: Mapping[str, Any]) -> str:
     return f"{name}({shown})" if shown else name
 
 
+def effective_params(estimator: Any, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter the estimator was built with, its class defaults included.
+
+    Keys hash these, not only the parameters a user gave: a default changed in a new
+    version of a plugin then misses the cache instead of returning stale vectors.
+    """
+    get_params = getattr(estimator, "get_params", None)
+    return {**(get_params(deep=False) if callable(get_params) else {}), **params}
+
+
 def _instantiate(kind: str, entry: PluginEntry, params: Mapping[str, Any]) -> Any:
     """Build the estimator to prove its parameters are acceptable; return it."""
     try:
@@ -116,8 +126,9 @@ def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, na
     specs = []
     for args in expand(config.encoders[name]):
         for seed in config.seeds:
-            params = resolve_encoder_params(entry, args, seed, n_clusters=dataset.n_classes())
-            encoder = _instantiate("encoder", entry, params)
+            resolved = resolve_encoder_params(entry, args, seed, n_clusters=dataset.n_classes())
+            encoder = _instantiate("encoder", entry, resolved)
+            params = effective_params(encoder, resolved)
             missing = missing_modalities(encoder, dataset)
             reason = size_skip_reason(entry, params, dataset.n_tracks)
             if missing:
@@ -142,8 +153,8 @@ def make_plan(registry: Registry, config: RunConfig, dataset: Dataset) -> Plan:
             for clusterer, points in clusterer_points.items():
                 entry = registry.get("clusterer", clusterer)
                 for args in points:
-                    params = resolve_clusterer_params(entry, args, n, k, spec.seed)
-                    _instantiate("clusterer", entry, params)
+                    resolved = resolve_clusterer_params(entry, args, n, k, spec.seed)
+                    params = effective_params(_instantiate("clusterer", entry, resolved), resolved)
                     # The embedding's width is unknown before fitting; the feature count
                     # stands in for it (memory plans are driven by the row count).
                     skip = spec.skip_reason or skip_reason(entry, params, n, dataset.audio.shape[1], budget)

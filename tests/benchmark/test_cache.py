@@ -67,3 +67,43 @@ def test_entries_round_trip_without_pickle_and_damage_is_a_miss(tmp_path):
         cache.put(key, np.array([object()] * 4).reshape(4, 1), None, {})  # object arrays need pickle: refused
     (tmp_path / key[:2] / f"{key}.npy").write_bytes(b"not an array")
     assert cache.get(key) is None
+
+
+def test_a_changed_class_default_misses_the_cache(tmp_path, monkeypatch):
+    """A new plugin release that changes a default (not a user parameter) must not
+    reuse embeddings computed under the old default (MTEB #5383)."""
+    plugin = tmp_path / "versioned.py"
+    # The file's bytes (and so its plugin version) stay the same; only the default moves.
+    plugin.write_text("""
+import os
+import numpy as np
+from sklearn.base import BaseEstimator
+from registry import hookimpl
+
+class Scaled(BaseEstimator):
+    required_modalities = ("audio",)
+    def __init__(self, factor=float(os.environ["SCALED_DEFAULT"]), random_state=None):
+        self.factor, self.random_state = factor, random_state
+    def fit(self, dataset):
+        return self
+    def transform(self, dataset):
+        return (dataset.audio * self.factor).astype(np.float32)
+
+@hookimpl
+def register_encoders(register):
+    register("scaled", Scaled)
+
+@hookimpl
+def register_clusterers(register):
+    from sklearn.cluster import KMeans
+    register("km", KMeans)
+""")
+
+    def key(factor: float) -> str:
+        monkeypatch.setenv("SCALED_DEFAULT", str(factor))
+        registry = build_registry([plugin], builtins=("plugins.datasets",), entry_points=False, environ={})
+        dataset = registry.get("dataset", "synthetic").create(n_tracks=60).load()
+        config = RunConfig(encoders={"scaled": {}}, clusterers={"km": {}}, seeds=[0])
+        return make_plan(registry, config, dataset).cells[0].embedding.key
+
+    assert key(1.0) != key(2.0)
