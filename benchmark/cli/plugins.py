@@ -9,7 +9,7 @@ from rich.table import Table
 
 from benchmark.checks import run_check, tiny_dataset
 from benchmark.cli.common import out, plugin_options
-from registry import KINDS, PluginEntry, Registry
+from registry import KINDS, PluginEntry, Registry, UnknownPluginError
 
 
 def _needs(entry: PluginEntry) -> str:
@@ -48,8 +48,6 @@ def check(names: tuple[str, ...], registry: Registry) -> None:
     entries = [e for kind in KINDS for e in registry.entries(kind) if not names or e.name in names]
     unknown = set(names) - {e.name for e in entries}
     if unknown:
-        from registry import UnknownPluginError
-
         known = [e.name for kind in KINDS for e in registry.entries(kind)]
         raise UnknownPluginError("plugin", sorted(unknown)[0], known)
     dataset = tiny_dataset(registry)

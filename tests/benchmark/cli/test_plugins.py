@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from tests.benchmark.support import bench
 
 GOOD_AND_BAD = '''
 import numpy as np
@@ -37,12 +35,6 @@ def register_encoders(register):
 '''
 
 
-def bench(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=REPO, timeout=300, env=env
-    )
-
-
 def test_plugins_table_shows_sources_and_failures(tmp_path: Path) -> None:
     good = tmp_path / "mine.py"
     good.write_text(GOOD_AND_BAD)
@@ -58,7 +50,7 @@ def test_plugins_table_shows_sources_and_failures(tmp_path: Path) -> None:
 def test_plugins_check_passes_and_fails_per_plugin(tmp_path: Path) -> None:
     plugin = tmp_path / "mine.py"
     plugin.write_text(GOOD_AND_BAD)
-    done = bench("plugins", "check", "first-two", "noisy", "synthetic", "--plugin", str(plugin))
+    done = bench("plugins", "check", "first-two", "noisy", "synthetic", "--plugin", str(plugin), timeout=300)
     assert done.returncode == 1
     lines = {line.split("│")[2].strip(): line for line in done.stdout.splitlines() if line.count("│") >= 4}
     assert "pass" in lines["first-two"]

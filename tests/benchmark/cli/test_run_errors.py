@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
-
-
-def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env_path = {"PYTHONPATH": str(REPO)}
-    import os
-
-    return subprocess.run([sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300, env={**os.environ, **env_path})  # fmt: skip
+from tests.benchmark.support import bench
 
 
 def test_fewer_rows_than_clusters(tmp_path: Path) -> None:

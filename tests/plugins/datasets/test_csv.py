@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +10,7 @@ import pytest
 
 from plugins.datasets.csv import CsvDataset
 from registry import ConfigError, DataError
-
-REPO = Path(__file__).resolve().parents[3]
+from tests.benchmark.support import bench
 GOOD = "id,genre,a,b,lyrics\nt1,rock,1.0,2,la la\nt2,pop,3.5,4,\nt3,rock,2.0,1,oh\n"
 
 
@@ -20,12 +18,6 @@ def write(tmp_path: Path, text: str, name: str = "tracks.csv") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-def bench(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=REPO, timeout=120
-    )
 
 
 def test_csv_defaults(tmp_path: Path) -> None:
@@ -82,8 +74,6 @@ def test_bad_csv_is_one_paragraph_and_exit_2(tmp_path: Path, content: str | None
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: ")
     assert len(done.stderr.strip().splitlines()) == 1, "one paragraph"
-    import re
-
     assert re.search(expected, done.stderr), done.stderr
 
 
