@@ -64,4 +64,5 @@ __all__ = [
     "__version__",
     "build_registry",
     "hookimpl",
+    "missing_modalities",
 ]
