@@ -1,4 +1,4 @@
-"""DBSCAN's automatic eps, its record, and its memory guard."""
+"""DBSCAN's automatic eps, its record, its chunking and its time guard."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from plugins.clusterers.dbscan import DBSCAN, knee
+from plugins.clusterers import dbscan
+from plugins.clusterers.dbscan import BYTES_PER_PAIR, DBSCAN, knee
 from registry.errors import ConfigError, ResourceLimitError
 
 
@@ -62,12 +63,22 @@ def test_knee_sample_is_seeded() -> None:
     np.testing.assert_array_equal(first.labels_, again.labels_)
 
 
-def test_neighbourhoods_over_the_budget_are_refused() -> None:
-    with pytest.raises(ResourceLimitError, match="over the memory budget"):
-        DBSCAN(eps=100.0, memory_budget=10_000).fit(blobs())
+def test_a_radius_covering_everything_runs_in_small_chunks() -> None:
+    # every point neighbours every other: one cluster, walked a few rows at a time
+    X = blobs()
+    model = DBSCAN(eps=100.0, min_samples=5, memory_budget=BYTES_PER_PAIR * X.shape[0] * 7).fit(X)
+    np.testing.assert_array_equal(model.labels_, np.zeros(X.shape[0], dtype=int))
 
 
-@pytest.mark.parametrize("params", [{"eps": -1.0}, {"eps": "big"}, {"min_samples": 0}, {"knee_sample": 1}])
+def test_too_many_neighbour_pairs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dbscan, "MAX_NEIGHBOUR_PAIRS", 10_000)
+    with pytest.raises(ResourceLimitError, match=r"neighbour pairs, more than the 10,000"):
+        DBSCAN(eps=100.0).fit(blobs())
+
+
+@pytest.mark.parametrize(
+    "params", [{"eps": -1.0}, {"eps": "big"}, {"min_samples": 0}, {"knee_sample": 1}, {"memory_budget": 0}]
+)
 def test_bad_parameters_are_config_errors(params: dict) -> None:
     with pytest.raises(ConfigError, match="dbscan"):
         DBSCAN(**params).fit(blobs())
