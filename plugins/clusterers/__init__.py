@@ -22,8 +22,9 @@ Every entry carries two rules the runner checks before fitting
   20 min at a million (single-threaded, loaded machine); it is skipped above
   300,000 rows.
 
-DBSCAN's memory depends on the data (its neighbourhood sizes), so it checks that
-itself during ``fit`` (see :mod:`plugins.clusterers.dbscan`).
+DBSCAN's cost depends on the data (its neighbourhood sizes): it walks them a chunk
+of rows at a time, so its memory stays bounded, and refuses during ``fit`` an
+``eps`` that would make the walk too long (see :mod:`plugins.clusterers.dbscan`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
 from plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
-from plugins.clusterers.dbscan import DBSCAN
+from plugins.clusterers.dbscan import DBSCAN, DEFAULT_CHUNK_MEMORY
 from registry import hookimpl
 
 FLOAT = 8
@@ -68,8 +69,8 @@ def _agglomerative_size(params: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def _dbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
-    # a float64 copy and two search trees; the neighbourhoods are checked in fit
-    return FLOAT * n * (3 * d + 4)
+    # a float64 copy and two search trees, plus one chunk of neighbourhoods
+    return FLOAT * n * (3 * d + 4) + int(params.get("memory_budget", DEFAULT_CHUNK_MEMORY))
 
 
 def _dbscan_size(params: Mapping[str, Any]) -> tuple[int, str]:

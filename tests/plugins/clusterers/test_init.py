@@ -99,3 +99,8 @@ def test_hdbscan_marks_noise_and_scores_outliers(registry: Registry) -> None:
     assert labels[-1] == -1 and np.unique(labels[labels >= 0]).size == 2
     assert model.outlier_scores_.shape == (X.shape[0],)
     assert model.outlier_scores_[-1] == model.outlier_scores_.max()
+
+
+def test_dbscan_plans_for_one_chunk_of_neighbourhoods(registry: Registry) -> None:
+    memory = registry.get("clusterer", "dbscan").meta["memory_bytes"]
+    assert memory(10_000, 10, {"memory_budget": 2**30}) - memory(10_000, 10, {"memory_budget": 2**20}) == 2**30 - 2**20
