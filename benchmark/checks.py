@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import clone
 
 from benchmark.factories import resolve_clusterer_params, resolve_encoder_params
-from registry import MISSING_LABEL, Dataset, MetricUndefined, MusicbenchError, PluginEntry, Registry
+from registry import MISSING_LABEL, Dataset, MetricUndefined, MusicbenchError, PluginEntry, Registry, clusterer_input
 from registry.contracts import missing_modalities
 
 Status = Literal["pass", "fail", "skip"]
@@ -92,7 +92,7 @@ def check_encoder(entry: PluginEntry, dataset: Dataset) -> list[str]:
 def check_clusterer(entry: PluginEntry, dataset: Dataset) -> list[str]:
     """Integer labels of the right length, noise as -1, deterministic under a seed,
     clonable, and ``fitted_params_`` (if any) a dict."""
-    X = dataset.audio
+    X = clusterer_input(dataset.audio)
     k = dataset.n_classes()
     params = resolve_clusterer_params(entry, {}, X.shape[0], k, seed=0)
 

@@ -37,7 +37,7 @@ from benchmark.datasets import load_dataset
 from benchmark.evaluation import evaluate
 from benchmark.factories import fitted_params
 from benchmark.hashing import package_versions
-from registry import Dataset, Registry, __version__, build_registry
+from registry import Dataset, Registry, __version__, build_registry, clusterer_input
 from registry.errors import MusicbenchError, ResourceLimitError
 
 
@@ -201,7 +201,7 @@ def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarr
         labels = own  # the encoder's own assignment; its time is in the encoder's predict_s
     else:
         clusterer = state.registry.get("clusterer", task.clusterer).factory(**task.params)
-        labels = clusterer.fit_predict(Z)
+        labels = clusterer.fit_predict(clusterer_input(Z))
         result.fitted_params = fitted_params(clusterer)
     result.labels = _check_labels(task.clusterer, labels, state.dataset.n_tracks)
     result.timings["cluster_s"] = time.perf_counter() - start

@@ -14,6 +14,7 @@ from registry.contracts import (
     Encoder,
     MetricSpec,
     MetricUndefined,
+    clusterer_input,
     missing_modalities,
 )
 from registry.core import (
@@ -63,6 +64,7 @@ __all__ = [
     "UnknownPluginError",
     "__version__",
     "build_registry",
+    "clusterer_input",
     "hookimpl",
     "missing_modalities",
 ]

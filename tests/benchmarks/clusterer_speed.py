@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason  # noqa: E402
-from registry import ResourceLimitError, build_registry  # noqa: E402
+from registry import ResourceLimitError, build_registry, clusterer_input  # noqa: E402
 
 SEED = 0
 
@@ -150,13 +150,13 @@ def main() -> None:
     registry = build_registry(entry_points=False, environ={})
     if not args.no_real:
         dataset = registry.get("dataset", "spotify").create().load()
-        run_clusterers(dataset.audio, dataset.n_classes(), "TidyTuesday (spotify loader)", args.timeout, args.only)
+        run_clusterers(clusterer_input(dataset.audio), dataset.n_classes(), "TidyTuesday (spotify loader)", args.timeout, args.only)
         run_metrics(dataset)
     if args.n_tracks > 0:
         start = time.perf_counter()
         synthetic = registry.get("dataset", "synthetic").create(n_tracks=args.n_tracks, lyrics=False).load()
         print(f"\n(synthetic data generated in {time.perf_counter() - start:.1f} s)")
-        run_clusterers(synthetic.audio, synthetic.n_classes(), "synthetic", args.timeout, args.only)
+        run_clusterers(clusterer_input(synthetic.audio), synthetic.n_classes(), "synthetic", args.timeout, args.only)
     print(f"\nload average at the end: {os.getloadavg()}")
 
 

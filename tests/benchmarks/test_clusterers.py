@@ -7,7 +7,7 @@ import pytest
 
 from benchmark.factories import DEFAULT_MEMORY_BUDGET, resolve_clusterer_params, skip_reason
 from tests.benchmarks.sizes import DATASETS
-from registry import Dataset, build_registry
+from registry import Dataset, build_registry, clusterer_input
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")
 
@@ -16,7 +16,7 @@ CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")
 @pytest.mark.parametrize("data", DATASETS)
 def test_clusterer_fit_predict(benchmark, request: pytest.FixtureRequest, entry, data: str) -> None:
     dataset: Dataset = request.getfixturevalue(data)
-    X = dataset.audio
+    X = clusterer_input(dataset.audio)  # what the runner hands a clusterer
     params = resolve_clusterer_params(entry, {}, X.shape[0], dataset.n_classes(), seed=0)
     reason = skip_reason(entry, params, *X.shape, budget=DEFAULT_MEMORY_BUDGET)
     if reason:
