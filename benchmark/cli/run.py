@@ -64,11 +64,6 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
     config.clusterers = select(registry, "clusterer", _names(clusterers), config.clusterers, take_all)
     if scheduler and jobs > 1:
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
-    preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
-    if not scheduler:
-        from benchmark.executors.local import start_early
-
-        start_early(preload)  # its imports overlap loading and planning below
     data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
     plan = make_plan(registry, config, data)  # every check happens here, before any work
     params = click.get_current_context().params
@@ -85,6 +80,7 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
             return DaskExecutor(context, scheduler, config.timeout)
         from benchmark.executors.local import LocalPool
 
+        preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
         return LocalPool(context, jobs, config.timeout, preload)
 
     results = ResultStore(store)

@@ -74,20 +74,6 @@ def _context(preload: Sequence[str] = ()) -> Any:
     return ctx
 
 
-def start_early(preload: Sequence[str] = ()) -> None:
-    """Start the forkserver now, so it imports the libraries while the runner plans.
-
-    The forkserver's imports (torch, scikit-learn, the plugins: about 3 s) otherwise
-    wait until the first worker is needed. Its preload list is fixed when it starts,
-    so this takes the same ``preload`` as the :class:`LocalPool` that follows.
-    """
-    ctx = _context(preload)
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
 class LocalPool:
     """``jobs`` worker processes with a per-task ``timeout`` (seconds, or ``None``).
 
