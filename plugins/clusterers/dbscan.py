@@ -11,12 +11,13 @@ searched among all points), so choosing ``eps`` stays cheap at a million rows.
 
 scikit-learn's DBSCAN holds every point's neighbourhood in memory at once: with a
 large ``eps`` (a collapsed latent space, say) that is ``8 n^2`` bytes, 2.7 GB at
-18,000 rows. The labels here come from :func:`plugins.clusterers.dbscan_core.dbscan_labels`
-instead, equal to scikit-learn's but computed a chunk of rows at a time, so memory
-stays within ``memory_budget`` whatever ``eps`` is. Time still grows with the number
-of neighbour pairs: it is predicted from a sample before the walk, and a fit that
-would walk more than :data:`MAX_NEIGHBOUR_PAIRS` raises
-:class:`registry.errors.ResourceLimitError` (recorded as a skip).
+18,000 rows. The neighbourhood sizes of a sample predict that memory. When it fits in
+``memory_budget``, scikit-learn's DBSCAN runs as it is (the fastest way); when not,
+the labels come from :func:`plugins.clusterers.dbscan_core.dbscan_labels`, equal to
+scikit-learn's but computed a chunk of rows at a time within the budget. Time still
+grows with the number of neighbour pairs: a fit that would walk more than
+:data:`MAX_NEIGHBOUR_PAIRS` raises :class:`registry.errors.ResourceLimitError`
+(recorded as a skip).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
@@ -34,9 +36,11 @@ from registry.errors import ConfigError, ResourceLimitError
 
 GUARD_SAMPLE = 1_000
 """Points whose neighbourhoods are counted to size the chunks and predict the time."""
+BYTES_PER_NEIGHBOUR = 8  # scikit-learn's DBSCAN: one int64 index per neighbour
+BYTES_PER_POINT = 112  # and the numpy array object holding each point's neighbours
 BYTES_PER_PAIR = 64
-"""Peak bytes per neighbour pair of a chunk (distances and indices found, the sparse
-row, masks and join edges), measured with the process's peak RSS."""
+"""The chunked walk's peak bytes per neighbour pair of a chunk (distances and indices
+found, the sparse row, masks and join edges), measured with the process's peak RSS."""
 DEFAULT_CHUNK_MEMORY = 512 * 2**20
 MAX_NEIGHBOUR_PAIRS = 4_000_000_000
 """Neighbour pairs a fit may walk: about two minutes at the 32 million pairs a second
@@ -80,8 +84,9 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     knee_sample : int
         Points whose k-distances form the curve that sets ``eps``.
     memory_budget : int
-        Bytes the neighbourhoods of one chunk of rows may take; the chunk size
-        follows from it and the largest neighbourhood in a sample.
+        Bytes the neighbourhoods may take: all of them at once (scikit-learn's
+        DBSCAN) if they fit, else one chunk of rows at a time, its size set by the
+        largest neighbourhood in a sample.
     random_state : int, RandomState or None
         Draws the knee and memory-guard samples.
 
@@ -139,7 +144,14 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         else:
             eps = float(self.eps)
         rows_per_chunk = self._plan_chunks(X, neighbours, eps, rng)
-        labels, core = dbscan_labels(neighbours, X, eps, min_samples, rows_per_chunk)
+        if rows_per_chunk is None:  # every neighbourhood fits at once
+            fitted = SklearnDBSCAN(
+                eps=eps, min_samples=min_samples, metric=self.metric, algorithm=self.algorithm,
+                leaf_size=self.leaf_size, n_jobs=self.n_jobs,
+            ).fit(X)  # fmt: skip
+            labels, core = fitted.labels_, fitted.core_sample_indices_
+        else:
+            labels, core = dbscan_labels(neighbours, X, eps, min_samples, rows_per_chunk)
         self.eps_ = eps
         self.min_samples_ = min_samples
         self.fitted_params_ = {"eps": eps, "min_samples": min_samples}
@@ -158,8 +170,9 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         if not (isinstance(self.knee_sample, int) and self.knee_sample >= 3):
             raise ConfigError(f"dbscan: knee_sample must be an integer >= 3, got {self.knee_sample!r}.")
 
-    def _plan_chunks(self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, rng: Any) -> int:
-        """Rows per chunk within ``memory_budget``; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``."""
+    def _plan_chunks(self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, rng: Any) -> int | None:
+        """Rows per chunk within ``memory_budget``, or ``None`` when scikit-learn's DBSCAN
+        fits in it; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``."""
         n = X.shape[0]
         probe = X[_sample(n, GUARD_SAMPLE, rng)]
         found = neighbours.radius_neighbors(probe, radius=eps, return_distance=False)
@@ -172,6 +185,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 f"{MAX_NEIGHBOUR_PAIRS:,} (about two minutes) a fit may walk. Give a smaller eps, "
                 "or use hdbscan."
             )
+        if pairs * BYTES_PER_NEIGHBOUR + n * BYTES_PER_POINT <= self.memory_budget:
+            return None
         return max(1, self.memory_budget // (int(sizes.max()) * BYTES_PER_PAIR))
 
 

@@ -70,6 +70,15 @@ def test_a_radius_covering_everything_runs_in_small_chunks() -> None:
     np.testing.assert_array_equal(model.labels_, np.zeros(X.shape[0], dtype=int))
 
 
+def test_the_chunked_walk_and_scikit_learns_dbscan_agree() -> None:
+    # a budget too small for every neighbourhood at once switches to the chunked walk
+    X = blobs(seed=2)
+    whole = DBSCAN(eps=1.5, min_samples=6).fit(X)
+    chunked = DBSCAN(eps=1.5, min_samples=6, memory_budget=BYTES_PER_PAIR * 2_000).fit(X)
+    np.testing.assert_array_equal(whole.labels_, chunked.labels_)
+    np.testing.assert_array_equal(whole.core_sample_indices_, chunked.core_sample_indices_)
+
+
 def test_too_many_neighbour_pairs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dbscan, "MAX_NEIGHBOUR_PAIRS", 10_000)
     with pytest.raises(ResourceLimitError, match=r"neighbour pairs, more than the 10,000"):
