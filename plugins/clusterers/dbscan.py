@@ -36,9 +36,10 @@ from registry.errors import ConfigError, ResourceLimitError
 
 GUARD_SAMPLE = 1_000
 """Points whose neighbourhoods are counted to size the chunks and predict the time."""
+PROBE_ROWS = 100
 BYTES_PER_NEIGHBOUR = 8  # scikit-learn's DBSCAN: one int64 index per neighbour
 BYTES_PER_POINT = 112  # and the numpy array object holding each point's neighbours
-BYTES_PER_PAIR = 64
+BYTES_PER_PAIR = 80
 """The chunked walk's peak bytes per neighbour pair of a chunk (distances and indices
 found, the sparse row, masks and join edges), measured with the process's peak RSS."""
 DEFAULT_CHUNK_MEMORY = 512 * 2**20
@@ -175,8 +176,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         fits in it; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``."""
         n = X.shape[0]
         probe = X[_sample(n, GUARD_SAMPLE, rng)]
-        found = neighbours.radius_neighbors(probe, radius=eps, return_distance=False)
-        sizes = np.array([len(neighbourhood) for neighbourhood in found])
+        sizes = np.concatenate([  # a few rows at a time: the sample's own neighbourhoods can be large
+            np.diff(neighbours.radius_neighbors_graph(probe[start : start + PROBE_ROWS], radius=eps).indptr)
+            for start in range(0, len(probe), PROBE_ROWS)
+        ])
         pairs = n * float(sizes.mean())
         if pairs > MAX_NEIGHBOUR_PAIRS:
             raise ResourceLimitError(
