@@ -185,6 +185,8 @@ def build(
         if key not in groups:
             groups[key] = Entry(record.encoder, record.encoder_args, record.clusterer, record.clusterer_args)
         groups[key].cells.append(record)
+    for entry in groups.values():  # by seed, not by when each finished: the same files every run
+        entry.cells.sort(key=lambda cell: cell.seed)
     scored = [e for e in groups.values() if e.values(metric)]
     unscored = [e for e in groups.values() if not e.values(metric)]
     problems = sorted((r for r in records if r.status != "ok"), key=lambda r: (r.status, r.encoder, r.clusterer, r.seed))

@@ -90,3 +90,16 @@ def test_ties_do_not_chain_past_the_group_leader(tmp_path):  # type: ignore[no-u
     board = build(store, "synthetic")
     assert [(e.encoder, e.rank) for e in board.entries] == [("a", 1), ("b", 1), ("c", 3)]
     store.close()
+
+
+def test_cells_are_in_seed_order_whatever_order_they_finished(tmp_path):  # type: ignore[no-untyped-def]
+    # with --jobs 2 seed 2 can finish first; the files must not depend on it
+    store = ResultStore(tmp_path / "order.sqlite")
+    for seed, when in [(2, "2026-01-01"), (0, "2026-01-02"), (1, "2026-01-03")]:
+        store.put(_cell("a", seed, 0.5, when=when))  # equal values: the best cell is a tie
+    board = build(store, "synthetic")
+    entry = board.entries[0]
+    assert [c.seed for c in entry.cells] == [0, 1, 2]
+    assert entry.best_cell("nmi[genre]", higher_is_better=True).seed == 0
+    assert to_csv(board).splitlines()[1].split(",")[7] == "0 1 2"
+    store.close()
