@@ -119,7 +119,10 @@ class VAE(NeuralEncoder):
     latent_dim : int
         Embedding size.
     beta : float
-        Weight of the KL term (``beta-vae`` is this class with ``beta=4``).
+        Weight of the KL term (``beta-vae`` is this class with ``beta=4``). The
+        reconstruction term is the Gaussian negative log-likelihood, half the summed
+        squared error at unit variance, so a script whose loss is ``MSE(sum) +
+        beta * KL`` (the seed project's) matches this class at half its ``beta``.
     learn_scale : bool
         Learn the Gaussian likelihood's per-feature variance (otherwise fixed at 1).
     epochs, batch_size, learning_rate, validation_fraction, patience, n_threads, random_state
