@@ -35,7 +35,7 @@ from plugins.clusterers.validation import check_features
 from registry.errors import ConfigError, ResourceLimitError
 
 GUARD_SAMPLE = 1_000
-"""Points whose neighbourhoods are counted to size the chunks and predict the time."""
+"""Points whose neighbourhoods are counted to predict the memory and time, and size the chunks."""
 PROBE_ROWS = 100
 BYTES_PER_NEIGHBOUR = 8  # scikit-learn's DBSCAN: one int64 index per neighbour
 BYTES_PER_POINT = 112  # and the numpy array object holding each point's neighbours
