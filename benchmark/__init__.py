@@ -1,5 +1,5 @@
 """musicbench's benchmark runner, result store, leaderboards and ``bench`` CLI."""
 
-from registry._version import __version__
+from musicbench._version import __version__
 
 __all__ = ["__version__"]

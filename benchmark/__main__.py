@@ -1,6 +1,6 @@
-"""``python -m benchmark`` is the ``bench`` command."""
+"""``python -m musicbench.benchmark`` is the ``bench`` command."""
 
-from benchmark.cli import main
+from musicbench.benchmark.cli import main
 
 if __name__ == "__main__":
     main()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.hashing import digest, package_versions
+from musicbench.benchmark.hashing import digest, package_versions
 
 CACHE_FORMAT = 1
 """Bump when the way embeddings are produced or stored changes."""

@@ -15,9 +15,9 @@ from typing import Literal
 import numpy as np
 from sklearn.base import clone
 
-from benchmark.factories import resolve_clusterer_params, resolve_encoder_params
-from registry import MISSING_LABEL, Dataset, MetricUndefined, MusicbenchError, PluginEntry, Registry, clusterer_input
-from registry.contracts import missing_modalities
+from musicbench.benchmark.factories import resolve_clusterer_params, resolve_encoder_params
+from musicbench import MISSING_LABEL, Dataset, MetricUndefined, MusicbenchError, PluginEntry, Registry, clusterer_input
+from musicbench.contracts import missing_modalities
 
 Status = Literal["pass", "fail", "skip"]
 CHECK_TRACKS = 240

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from registry import Registry
-from registry.errors import ConfigError
+from musicbench import Registry
+from musicbench.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmark.params import check_params
-from registry import Dataset, Registry
+from musicbench.benchmark.params import check_params
+from musicbench import Dataset, Registry
 
 
 def load_dataset(

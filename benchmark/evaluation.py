@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from registry import MISSING_LABEL, Dataset, MetricSpec, MetricUndefined
-from registry.errors import DataError
+from musicbench import MISSING_LABEL, Dataset, MetricSpec, MetricUndefined
+from musicbench.errors import DataError
 
 DEFAULT_SAMPLE_SIZE = 10_000
 """Internal metrics on more points than this use a fixed seeded sample."""

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.cache import EmbeddingCache
-from benchmark.store import CellRecord, ResultStore
-from registry.errors import ConfigError
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.store import CellRecord, ResultStore
+from musicbench.errors import ConfigError
 
 FORMATS = ("npy", "csv")
 

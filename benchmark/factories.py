@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmark.params import accepted_params, check_params
-from registry import PluginEntry
-from registry.errors import DataError
+from musicbench.benchmark.params import accepted_params, check_params
+from musicbench import PluginEntry
+from musicbench.errors import DataError
 
 DEFAULT_MEMORY_BUDGET = 8 * 1024**3
 """Bytes a clusterer may plan to use before it is skipped (a 24 GB machine runs
@@ -122,7 +122,7 @@ def skip_reason(
     """The size rule, then the memory rule: why to skip a clusterer before fitting.
 
     A clusterer that can only tell from the data (DBSCAN's neighbourhoods) raises
-    :class:`registry.errors.ResourceLimitError` from ``fit`` instead; record both
+    :class:`musicbench.errors.ResourceLimitError` from ``fit`` instead; record both
     as ``skipped`` with the message as the reason.
     """
     return size_skip_reason(entry, params, n_samples) or memory_skip_reason(

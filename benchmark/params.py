@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from registry.errors import ConfigError
+from musicbench.errors import ConfigError
 
 
 def parse_value(text: str) -> Any:

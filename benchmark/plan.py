@@ -14,19 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmark.cache import embedding_key
-from benchmark.config import OWN, RunConfig, expand
-from benchmark.factories import (
+from musicbench.benchmark.cache import embedding_key
+from musicbench.benchmark.config import OWN, RunConfig, expand
+from musicbench.benchmark.factories import (
     DEFAULT_MEMORY_BUDGET,
     resolve_clusterer_params,
     resolve_encoder_params,
     size_skip_reason,
     skip_reason,
 )
-from benchmark.hashing import digest, package_versions
-from registry import Dataset, PluginEntry, Registry
-from registry.contracts import missing_modalities
-from registry.errors import ConfigError
+from musicbench.benchmark.hashing import digest, package_versions
+from musicbench import Dataset, PluginEntry, Registry
+from musicbench.contracts import missing_modalities
+from musicbench.errors import ConfigError
 
 CELL_FORMAT = 1
 

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from benchmark.plan import Cell
-from benchmark.store import CellRecord
+from musicbench.benchmark.plan import Cell
+from musicbench.benchmark.store import CellRecord
 
 _COLOURS = {"ok": "green", "error": "red", "timeout": "red", "skipped": "yellow"}
 

@@ -25,16 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.cache import EmbeddingCache
-from benchmark.config import OWN
-from benchmark.executors import Executor
-from benchmark.hashing import package_versions
-from benchmark.plan import Cell, Plan
-from benchmark.progress import Reporter
-from benchmark.store import CellRecord, DatasetRecord, ResultStore
-from benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, context_items
-from registry import Registry, __version__
-from registry.core import DISABLE_ENV, PLUGINS_ENV
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.config import OWN
+from musicbench.benchmark.executors import Executor
+from musicbench.benchmark.hashing import package_versions
+from musicbench.benchmark.plan import Cell, Plan
+from musicbench.benchmark.progress import Reporter
+from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
+from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, context_items
+from musicbench import Registry, __version__
+from musicbench.core import DISABLE_ENV, PLUGINS_ENV
 
 FAILED = ("error", "timeout")
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from registry.errors import ConfigError
+from musicbench.errors import ConfigError
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "error", "timeout", "skipped")

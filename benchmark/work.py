@@ -33,12 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.datasets import load_dataset
-from benchmark.evaluation import evaluate
-from benchmark.factories import fitted_params
-from benchmark.hashing import package_versions
-from registry import Dataset, Registry, __version__, build_registry, clusterer_input
-from registry.errors import MusicbenchError, ResourceLimitError
+from musicbench.benchmark.datasets import load_dataset
+from musicbench.benchmark.evaluation import evaluate
+from musicbench.benchmark.factories import fitted_params
+from musicbench.benchmark.hashing import package_versions
+from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
+from musicbench.errors import MusicbenchError, ResourceLimitError
 
 
 @dataclass(frozen=True)

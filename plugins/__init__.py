@@ -1,5 +1,5 @@
 """musicbench's built-in plugins.
 
 Each subpackage is an ordinary pluggy plugin, registered through the same hooks as
-third-party code (see ``registry.core.DEFAULT_PLUGINS``).
+third-party code (see ``musicbench.core.DEFAULT_PLUGINS``).
 """

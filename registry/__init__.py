@@ -3,8 +3,8 @@
 Importing this package loads no plugin; call :func:`build_registry`.
 """
 
-from registry._version import __version__
-from registry.contracts import (
+from musicbench._version import __version__
+from musicbench.contracts import (
     AUDIO,
     MISSING_LABEL,
     TEXT_MODALITIES,
@@ -17,7 +17,7 @@ from registry.contracts import (
     clusterer_input,
     missing_modalities,
 )
-from registry.core import (
+from musicbench.core import (
     DEFAULT_PLUGINS,
     ENTRY_POINT_GROUP,
     KINDS,
@@ -27,7 +27,7 @@ from registry.core import (
     Registry,
     build_registry,
 )
-from registry.errors import (
+from musicbench.errors import (
     ConfigError,
     DataError,
     DuplicatePluginError,
@@ -36,7 +36,7 @@ from registry.errors import (
     ResourceLimitError,
     UnknownPluginError,
 )
-from registry.hookspecs import hookimpl
+from musicbench.hookspecs import hookimpl
 
 __all__ = [
     "AUDIO",

@@ -24,10 +24,10 @@ from typing import Any, Literal
 
 import pluggy
 
-from registry import hookspecs
-from registry._version import __version__
-from registry.contracts import MetricSpec
-from registry.errors import DuplicatePluginError, PluginError, UnknownPluginError
+from musicbench import hookspecs
+from musicbench._version import __version__
+from musicbench.contracts import MetricSpec
+from musicbench.errors import DuplicatePluginError, PluginError, UnknownPluginError
 
 Kind = Literal["dataset", "encoder", "clusterer", "metric"]
 KINDS: tuple[Kind, ...] = ("dataset", "encoder", "clusterer", "metric")
@@ -43,10 +43,10 @@ ENTRY_POINT_GROUP = "musicbench"
 PLUGINS_ENV = "MUSICBENCH_PLUGINS"
 DISABLE_ENV = "MUSICBENCH_DISABLE"
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "plugins.datasets",
-    "plugins.encoders",
-    "plugins.clusterers",
-    "plugins.metrics",
+    "musicbench.plugins.datasets",
+    "musicbench.plugins.encoders",
+    "musicbench.plugins.clusterers",
+    "musicbench.plugins.metrics",
 )
 
 

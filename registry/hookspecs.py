@@ -3,7 +3,7 @@
 A plugin implements any of these hooks with ``@hookimpl`` and calls ``register``
 once for each thing it provides, for example::
 
-    from registry import hookimpl
+    from musicbench import hookimpl
 
     @hookimpl
     def register_encoders(register):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import Dataset, Registry, build_registry
+from musicbench import Dataset, Registry, build_registry
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.checks import run_check, tiny_dataset
-from registry import build_registry
+from musicbench.benchmark.checks import run_check, tiny_dataset
+from musicbench import build_registry
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

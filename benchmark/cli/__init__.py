@@ -7,9 +7,9 @@ import sys
 import click
 from rich.markup import escape
 
-from benchmark.cli import datasets, export, leaderboard, plugins, run
-from benchmark.cli.common import err
-from registry import MusicbenchError, __version__
+from musicbench.benchmark.cli import datasets, export, leaderboard, plugins, run
+from musicbench.benchmark.cli.common import err
+from musicbench import MusicbenchError, __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

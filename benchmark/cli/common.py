@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from registry import Registry, build_registry
+from musicbench import Registry, build_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 

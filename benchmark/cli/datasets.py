@@ -7,10 +7,10 @@ from collections import Counter
 import click
 from rich.table import Table
 
-from benchmark.cli.common import out, plugin_options
-from benchmark.datasets import load_dataset
-from benchmark.params import parse_assignments
-from registry import MISSING_LABEL, Registry
+from musicbench.benchmark.cli.common import out, plugin_options
+from musicbench.benchmark.datasets import load_dataset
+from musicbench.benchmark.params import parse_assignments
+from musicbench import MISSING_LABEL, Registry
 
 
 @click.group(invoke_without_command=True)

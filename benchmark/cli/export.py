@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from benchmark.cache import EmbeddingCache
-from benchmark.cli.common import out
-from benchmark.export import FORMATS, export_cell
-from benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
-from benchmark.leaderboard.table import entry_label
-from registry.errors import ConfigError
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.cli.common import out
+from musicbench.benchmark.export import FORMATS, export_cell
+from musicbench.benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
+from musicbench.benchmark.leaderboard.table import entry_label
+from musicbench.errors import ConfigError
 
 
 def _choose(store: ResultStore, cell: str | None, dataset: str | None, encoder: str | None,

@@ -8,13 +8,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from benchmark.cache import EmbeddingCache
-from benchmark.cli.common import out
-from benchmark.leaderboard import Leaderboard, build
-from benchmark.leaderboard.html import to_html
-from benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
-from benchmark.store import DEFAULT_STORE, ResultStore
-from registry.errors import ConfigError
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.cli.common import out
+from musicbench.benchmark.leaderboard import Leaderboard, build
+from musicbench.benchmark.leaderboard.html import to_html
+from musicbench.benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
+from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
+from musicbench.errors import ConfigError
 
 
 def top_table(board: Leaderboard, n: int) -> Table:

@@ -7,9 +7,9 @@ import sys
 import click
 from rich.table import Table
 
-from benchmark.checks import run_check, tiny_dataset
-from benchmark.cli.common import out, plugin_options
-from registry import KINDS, PluginEntry, Registry, UnknownPluginError
+from musicbench.benchmark.checks import run_check, tiny_dataset
+from musicbench.benchmark.cli.common import out, plugin_options
+from musicbench import KINDS, PluginEntry, Registry, UnknownPluginError
 
 
 def _needs(entry: PluginEntry) -> str:

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import click
 
-from benchmark.cache import EmbeddingCache
-from benchmark.cli.common import err, out, plugin_options
-from benchmark.cli.leaderboard import top_table
-from benchmark.config import RunConfig, read_config, select
-from benchmark.datasets import load_dataset
-from benchmark.leaderboard import build
-from benchmark.params import parse_assignments
-from benchmark.plan import make_plan
-from benchmark.progress import Reporter
-from benchmark.runner import run_plan, worker_context
-from benchmark.store import DEFAULT_STORE, ResultStore
-from registry import Registry
-from registry.errors import ConfigError
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.cli.common import err, out, plugin_options
+from musicbench.benchmark.cli.leaderboard import top_table
+from musicbench.benchmark.config import RunConfig, read_config, select
+from musicbench.benchmark.datasets import load_dataset
+from musicbench.benchmark.leaderboard import build
+from musicbench.benchmark.params import parse_assignments
+from musicbench.benchmark.plan import make_plan
+from musicbench.benchmark.progress import Reporter
+from musicbench.benchmark.runner import run_plan, worker_context
+from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
+from musicbench import Registry
+from musicbench.errors import ConfigError
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -75,10 +75,10 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
 
     def make_executor():  # type: ignore[no-untyped-def]
         if scheduler:
-            from benchmark.executors.dask import DaskExecutor
+            from musicbench.benchmark.executors.dask import DaskExecutor
 
             return DaskExecutor(context, scheduler, config.timeout)
-        from benchmark.executors.local import LocalPool
+        from musicbench.benchmark.executors.local import LocalPool
 
         preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
         return LocalPool(context, jobs, config.timeout, preload)

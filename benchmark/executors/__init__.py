@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from benchmark.work import ClusterTask, EncodeTask, TaskResult
+from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult
 
 
 class Executor(Protocol):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-import benchmark.work  # noqa: F401  (the worker's own code, numpy, the registry)
-from registry import DEFAULT_PLUGINS
+import musicbench.benchmark.work  # noqa: F401  (the worker's own code, numpy, the registry)
+from musicbench import DEFAULT_PLUGINS
 
 for _name in DEFAULT_PLUGINS:
     try:

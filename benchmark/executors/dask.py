@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, run_task_with_timeout
-from registry.errors import ConfigError
+from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, run_task_with_timeout
+from musicbench.errors import ConfigError
 
 CONNECT_TIMEOUT_S = 20
 

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, run_task, worker_state
-from registry.errors import MusicbenchError
+from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, run_task, worker_state
+from musicbench.errors import MusicbenchError
 
 START_TIMEOUT_S = 300.0
 """How long a worker may take to import its plugins and load the dataset."""
@@ -70,7 +70,7 @@ def _context(preload: Sequence[str] = ()) -> Any:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["benchmark.executors._preload", *preload])
+        ctx.set_forkserver_preload(["musicbench.benchmark.executors._preload", *preload])
     return ctx
 
 

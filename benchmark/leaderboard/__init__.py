@@ -1,5 +1,5 @@
 """Leaderboards (Markdown, CSV, HTML) generated from the result store alone."""
 
-from benchmark.leaderboard.table import Entry, Leaderboard, build, rank
+from musicbench.benchmark.leaderboard.table import Entry, Leaderboard, build, rank
 
 __all__ = ["Entry", "Leaderboard", "build", "rank"]

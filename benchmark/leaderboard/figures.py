@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 
-from benchmark.leaderboard.table import Leaderboard
-from registry import MISSING_LABEL
+from musicbench.benchmark.leaderboard.table import Leaderboard
+from musicbench import MISSING_LABEL
 
 MAX_BARS = 12
 PROJECTION_POINTS = 5000

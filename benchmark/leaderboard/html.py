@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchmark.cache import EmbeddingCache
-from benchmark.leaderboard import figures
-from benchmark.leaderboard.table import Leaderboard
-from benchmark.store import ResultStore
-from benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text
-from registry import MISSING_LABEL
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.leaderboard import figures
+from musicbench.benchmark.leaderboard.table import Leaderboard
+from musicbench.benchmark.store import ResultStore
+from musicbench.benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text
+from musicbench import MISSING_LABEL
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 75rem; color: #222; }

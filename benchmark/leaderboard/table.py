@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from benchmark.hashing import canonical_json
-from benchmark.store import CellRecord, DatasetRecord, ResultStore
-from registry.errors import ConfigError
+from musicbench.benchmark.hashing import canonical_json
+from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
+from musicbench.errors import ConfigError
 
 ALPHA = 0.05
 

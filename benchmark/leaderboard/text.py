@@ -7,8 +7,8 @@ import io
 import json
 import math
 
-from benchmark.leaderboard.table import ALPHA, Entry, Leaderboard, entry_label
-from benchmark.store import CellRecord
+from musicbench.benchmark.leaderboard.table import ALPHA, Entry, Leaderboard, entry_label
+from musicbench.benchmark.store import CellRecord
 
 TIES_NOTE = (
     f"Mean ± sample standard deviation over seeds. Each row is compared with the best row of its rank "

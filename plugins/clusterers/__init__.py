@@ -36,9 +36,9 @@ from hdbscan import HDBSCAN
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-from plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
-from plugins.clusterers.dbscan import DBSCAN, DEFAULT_CHUNK_MEMORY
-from registry import hookimpl
+from musicbench.plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
+from musicbench.plugins.clusterers.dbscan import DBSCAN, DEFAULT_CHUNK_MEMORY
+from musicbench import hookimpl
 
 FLOAT = 8
 AGGLOMERATIVE_MAX_SAMPLES = 100_000

@@ -24,8 +24,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from plugins.clusterers.validation import check_features
-from registry.errors import ConfigError
+from musicbench.plugins.clusterers.validation import check_features
+from musicbench.errors import ConfigError
 
 VECTOR_LINKAGES = ("ward", "centroid", "median", "single")
 """Built by ``fastcluster.linkage_vector`` from the features: O(n) memory."""

@@ -16,7 +16,7 @@ large ``eps`` (a collapsed latent space, say) that is ``8 n^2`` bytes, 2.7 GB at
 the labels come from :func:`plugins.clusterers.dbscan_core.dbscan_labels`, equal to
 scikit-learn's but computed a chunk of rows at a time within the budget. Time still
 grows with the number of neighbour pairs: a fit that would walk more than
-:data:`MAX_NEIGHBOUR_PAIRS` raises :class:`registry.errors.ResourceLimitError`
+:data:`MAX_NEIGHBOUR_PAIRS` raises :class:`musicbench.errors.ResourceLimitError`
 (recorded as a skip).
 """
 
@@ -30,9 +30,9 @@ from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from plugins.clusterers.dbscan_core import dbscan_labels
-from plugins.clusterers.validation import check_features
-from registry.errors import ConfigError, ResourceLimitError
+from musicbench.plugins.clusterers.dbscan_core import dbscan_labels
+from musicbench.plugins.clusterers.validation import check_features
+from musicbench.errors import ConfigError, ResourceLimitError
 
 GUARD_SAMPLE = 1_000
 """Points whose neighbourhoods are counted to predict the memory and time, and size the chunks."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from registry.errors import DataError
+from musicbench.errors import DataError
 
 
 def check_features(X: Any, name: str) -> np.ndarray:

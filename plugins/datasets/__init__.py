@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugins.datasets.csv import CsvDataset
-from plugins.datasets.gtzan import GtzanDataset
-from plugins.datasets.spotify import SpotifyDataset
-from plugins.datasets.synthetic import SyntheticDataset
-from registry import hookimpl
+from musicbench.plugins.datasets.csv import CsvDataset
+from musicbench.plugins.datasets.gtzan import GtzanDataset
+from musicbench.plugins.datasets.spotify import SpotifyDataset
+from musicbench.plugins.datasets.synthetic import SyntheticDataset
+from musicbench import hookimpl
 
 
 @hookimpl

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from plugins.datasets.preprocessing import preprocess
-from plugins.datasets.tables import (
+from musicbench.plugins.datasets.preprocessing import preprocess
+from musicbench.plugins.datasets.tables import (
     file_sha256,
     fingerprint,
     numeric_features,
     text_column,
 )
-from registry.contracts import Dataset
-from registry.errors import DataError
+from musicbench.contracts import Dataset
+from musicbench.errors import DataError
 
 
 class LoaderBase(BaseEstimator):

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from plugins.datasets.base import LoaderBase, build_dataset
-from plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
-from registry.contracts import Dataset
-from registry.errors import ConfigError
+from musicbench.plugins.datasets.base import LoaderBase, build_dataset
+from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
 
 
 class CsvDataset(LoaderBase):

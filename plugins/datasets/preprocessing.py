@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.preprocessing import PowerTransformer, StandardScaler
 
-from registry.errors import ConfigError
+from musicbench.errors import ConfigError
 
 PREPROCESSING = ("standardize", "yeo-johnson", "none")
 

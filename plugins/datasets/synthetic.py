@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from plugins.datasets.base import LoaderBase
-from plugins.datasets.preprocessing import preprocess
-from plugins.datasets.spotify import AUDIO_FEATURES
-from plugins.datasets.tables import fingerprint, select_features
-from registry.contracts import MISSING_LABEL, Dataset
-from registry.errors import ConfigError
+from musicbench.plugins.datasets.base import LoaderBase
+from musicbench.plugins.datasets.preprocessing import preprocess
+from musicbench.plugins.datasets.spotify import AUDIO_FEATURES
+from musicbench.plugins.datasets.tables import fingerprint, select_features
+from musicbench.contracts import MISSING_LABEL, Dataset
+from musicbench.errors import ConfigError
 
 GENERATOR_VERSION = 1  # bump whenever the generated numbers change
 LATENT_DIM = 4

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from registry.contracts import MISSING_LABEL
-from registry.errors import ConfigError, DataError
+from musicbench.contracts import MISSING_LABEL
+from musicbench.errors import ConfigError, DataError
 
 DATA_DIR_ENV = "MUSICBENCH_DATA_DIR"
 """Folder where loaders look for their default file when no path is given."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
-from plugins.encoders.multimodal import MultimodalVAE
-from plugins.encoders.vade import VaDE
-from plugins.encoders.vae import VAE, AutoEncoder
-from registry import hookimpl
+from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
+from musicbench.plugins.encoders.multimodal import MultimodalVAE
+from musicbench.plugins.encoders.vade import VaDE
+from musicbench.plugins.encoders.vae import VAE, AutoEncoder
+from musicbench import hookimpl
 
 QUICK = {"epochs": 2, "batch_size": 64}
 """Training short enough for the contract checks (``check_params``)."""
@@ -29,7 +29,7 @@ def _umap_size(params: Any) -> tuple[int, str]:
 def register_encoders(register: Any) -> None:
     register("raw", RawEncoder)
     register("pca", PCAEncoder)
-    register("umap", UMAPEncoder, check_params={"n_components": 2}, preload="plugins.encoders.umap_warmup",
+    register("umap", UMAPEncoder, check_params={"n_components": 2}, preload="musicbench.plugins.encoders.umap_warmup",
              max_samples=_umap_size)  # fmt: skip
     register("autoencoder", AutoEncoder, check_params=QUICK)
     register("vae", VAE, check_params=QUICK)

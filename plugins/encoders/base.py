@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from registry.contracts import AUDIO, Dataset, missing_modalities
-from registry.errors import DataError, MusicbenchError
+from musicbench.contracts import AUDIO, Dataset, missing_modalities
+from musicbench.errors import DataError, MusicbenchError
 
 
 class NotFittedEncoderError(MusicbenchError):
@@ -16,7 +16,7 @@ class NotFittedEncoderError(MusicbenchError):
 
 
 class EncoderBase(BaseEstimator):
-    """A scikit-learn style encoder of :class:`~registry.contracts.Dataset` objects.
+    """A scikit-learn style encoder of :class:`~musicbench.contracts.Dataset` objects.
 
     Subclasses store their parameters in ``__init__`` and nothing else, do their
     work in ``fit`` and call :meth:`_check_input` first in ``fit`` and ``transform``.

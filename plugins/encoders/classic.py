@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 
-from plugins.encoders.base import EncoderBase
-from registry.contracts import Dataset
-from registry.errors import ConfigError
+from musicbench.plugins.encoders.base import EncoderBase
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
 
 
 class RawEncoder(EncoderBase):

@@ -18,12 +18,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, mlp
-from plugins.encoders.core.losses import gaussian_nll
-from plugins.encoders.text import TextFeaturizer, fit_text_featurizer
-from plugins.encoders.vae import VAE, Batch, VAEModule
-from registry.contracts import AUDIO, MISSING_LABEL, TEXT_MODALITIES, Dataset
-from registry.errors import ConfigError
+from musicbench.plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, mlp
+from musicbench.plugins.encoders.core.losses import gaussian_nll
+from musicbench.plugins.encoders.text import TextFeaturizer, fit_text_featurizer
+from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
+from musicbench.contracts import AUDIO, MISSING_LABEL, TEXT_MODALITIES, Dataset
+from musicbench.errors import ConfigError
 
 FUSIONS = ("poe", "concat")
 

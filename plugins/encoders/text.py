@@ -15,8 +15,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
-from registry.contracts import MISSING_LABEL
-from registry.errors import DataError
+from musicbench.contracts import MISSING_LABEL
+from musicbench.errors import DataError
 
 MIN_DF = 2  # a word seen once says nothing about any other track
 

@@ -16,11 +16,11 @@ import torch
 from sklearn.mixture import GaussianMixture
 from torch import nn
 
-from plugins.encoders.core.losses import mixture_kl, responsibilities
-from plugins.encoders.core.training import History, train
-from plugins.encoders.vae import VAE, Batch, VAEModule
-from registry.contracts import Dataset
-from registry.errors import ConfigError
+from musicbench.plugins.encoders.core.losses import mixture_kl, responsibilities
+from musicbench.plugins.encoders.core.training import History, train
+from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
 
 
 class VaDEModule(VAEModule):

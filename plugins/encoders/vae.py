@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, reparameterize
-from plugins.encoders.core.estimator import NeuralEncoder
-from plugins.encoders.core.losses import gaussian_kl, gaussian_nll
+from musicbench.plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, reparameterize
+from musicbench.plugins.encoders.core.estimator import NeuralEncoder
+from musicbench.plugins.encoders.core.losses import gaussian_kl, gaussian_nll
 
 Batch = tuple[torch.Tensor, ...]
 

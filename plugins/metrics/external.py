@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 
-from registry import MetricUndefined
+from musicbench import MetricUndefined
 
 
 def encode(labels_true: object, labels_pred: object) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-from registry import MetricUndefined
+from musicbench import MetricUndefined
 
 CHUNK_BYTES = 64 * 1024**2
 """Memory for one block of the pairwise distances in :func:`silhouette`."""

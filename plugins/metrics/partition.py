@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from registry import MetricUndefined
+from musicbench import MetricUndefined
 
 
 def _labels(labels: object) -> np.ndarray:

@@ -19,17 +19,16 @@ PLUGIN_DIR = Path(__file__).resolve().parent / "plugins"
 TOY = PLUGIN_DIR / "toy.py"
 FAILING = PLUGIN_DIR / "failing.py"
 HOSTILE = PLUGIN_DIR / "hostile.py"
-ISOLATE = ["--disable", "plugins.encoders", "--disable", "plugins.clusterers", "--disable", "plugins.metrics"]
+ISOLATE = ["--disable", "musicbench.plugins.encoders", "--disable", "musicbench.plugins.clusterers", "--disable", "musicbench.plugins.metrics"]
 SMALL = ["-P", "n_tracks=200", "-P", "lyrics=false"]
 
 
 def bench_command(*args: str | os.PathLike[str]) -> list[str]:
-    return [sys.executable, "-m", "benchmark", *map(str, args)]
+    return [sys.executable, "-m", "musicbench.benchmark", *map(str, args)]
 
 
 def bench_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MUSICBENCH_PLUGINS", "MUSICBENCH_DISABLE")}
-    env["PYTHONPATH"] = str(REPO)
     env["COLUMNS"] = "200"
     return env
 
@@ -48,7 +47,7 @@ def toy_run_args(store: Path, *extra: str) -> list[str]:
 
 def bench_here(capsys: Any, *args: str | os.PathLike[str]) -> tuple[int, str, str]:
     """Run ``bench ARGS`` in this process (faster than a subprocess); return (exit code, out, err)."""
-    from benchmark.cli import main
+    from musicbench.benchmark.cli import main
 
     code = 0
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.cache import EmbeddingCache, embedding_key
-from benchmark.plan import make_plan
-from benchmark.config import RunConfig
-from registry import build_registry
+from musicbench.benchmark.cache import EmbeddingCache, embedding_key
+from musicbench.benchmark.plan import make_plan
+from musicbench.benchmark.config import RunConfig
+from musicbench import build_registry
 from tests.benchmark.support import TOY
 
 BASE = dict(dataset_fingerprint="f" * 64, encoder="vae", params={"latent_dim": 8, "beta": 1.0}, seed=0,
@@ -39,7 +39,7 @@ def test_the_key_ignores_parameter_order_and_tuple_vs_list():
 
 
 def test_plan_keys_follow_the_dataset_the_parameters_and_the_seed():
-    registry = build_registry([TOY], builtins=("plugins.datasets",), entry_points=False, environ={})
+    registry = build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
     load = lambda **p: registry.get("dataset", "synthetic").create(n_tracks=120, **p).load()  # noqa: E731
     def keys(dataset, n_components):  # type: ignore[no-untyped-def]
         config = RunConfig(encoders={"pca-lite": {"n_components": [n_components]}},
@@ -78,7 +78,7 @@ def test_a_changed_class_default_misses_the_cache(tmp_path, monkeypatch):
 import os
 import numpy as np
 from sklearn.base import BaseEstimator
-from registry import hookimpl
+from musicbench import hookimpl
 
 class Scaled(BaseEstimator):
     required_modalities = ("audio",)
@@ -101,7 +101,7 @@ def register_clusterers(register):
 
     def key(factor: float) -> str:
         monkeypatch.setenv("SCALED_DEFAULT", str(factor))
-        registry = build_registry([plugin], builtins=("plugins.datasets",), entry_points=False, environ={})
+        registry = build_registry([plugin], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
         dataset = registry.get("dataset", "synthetic").create(n_tracks=60).load()
         config = RunConfig(encoders={"scaled": {}}, clusterers={"km": {}}, seeds=[0])
         return make_plan(registry, config, dataset).cells[0].embedding.key

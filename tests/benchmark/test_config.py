@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.config import OWN, RunConfig, expand, read_config, select
-from benchmark.plan import make_plan
-from registry import build_registry
-from registry.errors import ConfigError, DataError, UnknownPluginError
+from musicbench.benchmark.config import OWN, RunConfig, expand, read_config, select
+from musicbench.benchmark.plan import make_plan
+from musicbench import build_registry
+from musicbench.errors import ConfigError, DataError, UnknownPluginError
 from tests.benchmark.support import TOY
 
 
 @pytest.fixture(scope="module")
 def registry():  # type: ignore[no-untyped-def]
-    return build_registry([TOY], builtins=("plugins.datasets",), entry_points=False, environ={})
+    return build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
 
 
 @pytest.fixture(scope="module")

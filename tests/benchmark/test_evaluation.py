@@ -11,11 +11,11 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
-from benchmark.evaluation import evaluate, evaluation_sample, known_label_rows
-from plugins.metrics.external import nmi
-from plugins.metrics.internal import silhouette
-from registry import Dataset, Registry
-from registry.errors import DataError
+from musicbench.benchmark.evaluation import evaluate, evaluation_sample, known_label_rows
+from musicbench.plugins.metrics.external import nmi
+from musicbench.plugins.metrics.internal import silhouette
+from musicbench import Dataset, Registry
+from musicbench.errors import DataError
 
 
 @pytest.fixture(scope="module")

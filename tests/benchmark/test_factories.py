@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.factories import memory_skip_reason, resolve_clusterer_params, resolve_encoder_params
-from registry import ConfigError, DataError, PluginEntry, PluginSource
+from musicbench.benchmark.factories import memory_skip_reason, resolve_clusterer_params, resolve_encoder_params
+from musicbench import ConfigError, DataError, PluginEntry, PluginSource
 
 SOURCE = PluginSource("test", "file", "here", "0")
 
@@ -50,7 +50,7 @@ def test_memory_budget() -> None:
 
 
 def test_size_rule_for_encoders_and_clusterers() -> None:
-    from benchmark.factories import size_skip_reason
+    from musicbench.benchmark.factories import size_skip_reason
 
     ruled = PluginEntry("encoder", "slow", Clusterer, SOURCE, meta={"max_samples": lambda p: (1000, "it is slow")})
     assert size_skip_reason(ruled, {}, 1000) is None

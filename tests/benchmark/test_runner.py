@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.cache import EmbeddingCache
-from benchmark.store import CellRecord, ResultStore
+from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.store import CellRecord, ResultStore
 from tests.benchmark.support import ISOLATE, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
 
 

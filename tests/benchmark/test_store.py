@@ -7,8 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from benchmark.store import SCHEMA_VERSION, CellRecord, DatasetRecord, ResultStore
-from registry.errors import ConfigError
+from musicbench.benchmark.store import SCHEMA_VERSION, CellRecord, DatasetRecord, ResultStore
+from musicbench.errors import ConfigError
 
 
 def _record(key: str = "k1", status: str = "ok", value: float | None = 0.5) -> CellRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmark.store import ResultStore
+from musicbench.benchmark.store import ResultStore
 from tests.benchmark.support import bench
 
 

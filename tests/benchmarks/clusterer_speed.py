@@ -37,8 +37,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason  # noqa: E402
-from registry import ResourceLimitError, build_registry, clusterer_input  # noqa: E402
+from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason  # noqa: E402
+from musicbench import ResourceLimitError, build_registry, clusterer_input  # noqa: E402
 
 SEED = 0
 
@@ -118,7 +118,7 @@ def run_clusterers(X: np.ndarray, n_clusters: int, title: str, timeout: float, o
 def run_metrics(dataset: object, repeats: int = 3) -> None:
     from sklearn.cluster import KMeans
 
-    from benchmark.evaluation import evaluate
+    from musicbench.benchmark.evaluation import evaluate
 
     registry = build_registry(entry_points=False, environ={})
     X = dataset.audio

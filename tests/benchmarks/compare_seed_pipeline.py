@@ -61,12 +61,12 @@ def seed_config(n_tracks: int) -> str:
 
 
 def bench(store: str, jobs: int, *selection: str) -> list[str]:
-    return [sys.executable, "-m", "benchmark", "run", "--store", store, "--jobs", str(jobs), "--top", "0", *selection]
+    return [sys.executable, "-m", "musicbench.benchmark", "run", "--store", store, "--jobs", str(jobs), "--top", "0", *selection]
 
 
 def stored_cells(path: Path) -> list[dict[str, object]]:
     """Each ok cell of a store as ``{"encoder", "clusterer", "ari", "n_metrics"}``."""
-    from benchmark.store import ResultStore
+    from musicbench.benchmark.store import ResultStore
 
     store = ResultStore(path)
     rows = [r for r in store.records() if r.status == "ok"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from registry import Dataset, Registry
+from musicbench import Dataset, Registry
 
 from tests.benchmarks.sizes import SCALE_TRACKS, SMOKE_TRACKS, SYNTHETIC_TRACKS
 

@@ -32,7 +32,7 @@ def side(which: str, data: str, labels_out: str) -> None:
     """Fit one side on the saved matrix; print its time and peak RSS as JSON."""
     from sklearn.cluster import DBSCAN as SklearnDBSCAN
 
-    from plugins.clusterers.dbscan import DBSCAN
+    from musicbench.plugins.clusterers.dbscan import DBSCAN
 
     X = np.load(data)
     if which == "musicbench":

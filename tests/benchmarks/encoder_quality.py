@@ -28,9 +28,9 @@ os.environ.setdefault("MUSICBENCH_DATA_DIR", str(REPO.parent / "shared" / "data"
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
-from benchmark.factories import resolve_encoder_params  # noqa: E402
-from benchmark.params import accepted_params, parse_assignments  # noqa: E402
-from registry import build_registry, missing_modalities  # noqa: E402
+from musicbench.benchmark.factories import resolve_encoder_params  # noqa: E402
+from musicbench.benchmark.params import accepted_params, parse_assignments  # noqa: E402
+from musicbench import build_registry, missing_modalities  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

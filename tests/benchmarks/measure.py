@@ -21,7 +21,7 @@ def measure(command: Sequence[str], cwd: Path, interval_s: float = 0.05) -> tupl
     share pages with their parent, and summing resident sizes would count those
     shared pages once per process. Where PSS is unavailable, resident size is used.
     """
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = dict(os.environ)
     start = time.perf_counter()
     proc = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     root = psutil.Process(proc.pid)

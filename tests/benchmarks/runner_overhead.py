@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = REPO / "tests" / "benchmark" / "plugins" / "toy.py"
-ISOLATE = ["--disable", "plugins.encoders", "--disable", "plugins.clusterers", "--disable", "plugins.metrics"]
+ISOLATE = ["--disable", "musicbench.plugins.encoders", "--disable", "musicbench.plugins.clusterers", "--disable", "musicbench.plugins.metrics"]
 
 
 def plugin_args(toy: bool) -> list[str]:
@@ -42,7 +42,7 @@ def plugin_args(toy: bool) -> list[str]:
 
 
 def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = dict(os.environ)
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     return time.perf_counter() - start, proc
@@ -51,7 +51,7 @@ def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 def bench_run(folder: Path, toy: bool, n_tracks: int | None, *extra: str) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     dataset = ["-P", f"n_tracks={n_tracks}"] if n_tracks else []
-    command = [sys.executable, "-m", "benchmark", "run", "--all", "--store", str(folder / "store.sqlite"),
+    command = [sys.executable, "-m", "musicbench.benchmark", "run", "--all", "--store", str(folder / "store.sqlite"),
                "--top", "0", *plugin_args(toy), *dataset, *extra]  # fmt: skip
     seconds, proc = timed(command)
     if proc.returncode not in (0, 1):
@@ -62,12 +62,12 @@ def bench_run(folder: Path, toy: bool, n_tracks: int | None, *extra: str) -> flo
 def plain_loop(toy: bool, n_tracks: int | None) -> None:
     """The same cells as ``bench run --all``, computed in a plain loop in this process."""
     sys.path.insert(0, str(REPO))
-    from benchmark.config import OWN, RunConfig, select
-    from benchmark.datasets import load_dataset
-    from benchmark.evaluation import evaluate
-    from benchmark.plan import make_plan
-    from benchmark.work import limit_threads
-    from registry import build_registry
+    from musicbench.benchmark.config import OWN, RunConfig, select
+    from musicbench.benchmark.datasets import load_dataset
+    from musicbench.benchmark.evaluation import evaluate
+    from musicbench.benchmark.plan import make_plan
+    from musicbench.benchmark.work import limit_threads
+    from musicbench import build_registry
 
     limit_threads(1)  # what bench run's workers do by default (--threads 1)
     disabled = ISOLATE[1::2] if toy else []
@@ -102,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     if not args.toy:
-        from registry import build_registry
+        from musicbench import build_registry
 
         args.toy = not build_registry().names("encoder")
     if args.plain_loop:

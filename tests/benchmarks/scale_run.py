@@ -20,13 +20,13 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmark.store import ResultStore  # noqa: E402
+from musicbench.benchmark.store import ResultStore  # noqa: E402
 from tests.benchmarks.measure import measure  # noqa: E402
 
 
 def run_size(n_tracks: int, timeout: float, work: Path) -> tuple[float, int, list]:
     store = work / f"scale-{n_tracks}.sqlite"
-    command = [sys.executable, "-m", "benchmark", "run", "--all", "--seeds", "1", "-P", f"n_tracks={n_tracks}",
+    command = [sys.executable, "-m", "musicbench.benchmark", "run", "--all", "--seeds", "1", "-P", f"n_tracks={n_tracks}",
                "--store", str(store), "--timeout", str(timeout), "--top", "0"]  # fmt: skip
     wall, peak, _, code = measure(command, work, interval_s=0.5)
     if code not in (0, 1):

@@ -29,7 +29,7 @@ from sklearn.metrics import (
 )
 from torch import nn
 
-from plugins.datasets.synthetic import SyntheticDataset
+from musicbench.plugins.datasets.synthetic import SyntheticDataset
 
 
 class SeedVAE(nn.Module):

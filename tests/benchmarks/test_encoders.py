@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.factories import resolve_encoder_params
+from musicbench.benchmark.factories import resolve_encoder_params
 from tests.benchmarks.sizes import DATASETS
-from registry import Dataset, build_registry
+from musicbench import Dataset, build_registry
 
 ENCODERS = build_registry(entry_points=False, environ={}).entries("encoder")
 

@@ -7,9 +7,9 @@ import math
 import pytest
 from sklearn.cluster import KMeans
 
-from benchmark.evaluation import evaluate
+from musicbench.benchmark.evaluation import evaluate
 from tests.benchmarks.sizes import DATASETS
-from registry import Dataset, Registry
+from musicbench import Dataset, Registry
 
 
 @pytest.mark.parametrize("data", DATASETS)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from benchmark.cli import main
-from benchmark.evaluation import evaluate
-from benchmark.factories import resolve_clusterer_params, resolve_encoder_params
-from registry import Registry
+from musicbench.benchmark.cli import main
+from musicbench.benchmark.evaluation import evaluate
+from musicbench.benchmark.factories import resolve_clusterer_params, resolve_encoder_params
+from musicbench import Registry
 
 ENCODERS, CLUSTERERS, SEEDS, TRACKS = ("raw", "pca"), ("kmeans",), 4, 1500
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from registry import clusterer_input
+from musicbench import clusterer_input
 
 
 def test_clusterers_get_contiguous_float64() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry import (
+from musicbench import (
     DEFAULT_PLUGINS,
     DuplicatePluginError,
     PluginError,
@@ -18,7 +18,7 @@ from registry import (
 )
 
 ENCODER_PLUGIN = """
-from registry import hookimpl
+from musicbench import hookimpl
 
 class ConstantEncoder:
     '''Embeds every track as zeros.'''
@@ -50,7 +50,7 @@ def make_distribution(site: Path, dist: str, module: str, body: str, version: st
 
 def test_importing_loads_no_plugin() -> None:
     code = (
-        "import sys, registry, benchmark.cli\n"
+        "import sys, musicbench, musicbench.benchmark.cli\n"
         f"print(sorted(m for m in {list(DEFAULT_PLUGINS)!r} if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -63,7 +63,7 @@ def test_builtins_register_through_the_hooks() -> None:
     assert {"synthetic", "spotify", "gtzan", "csv"} <= set(registry.names("dataset"))
     entry = registry.get("dataset", "synthetic")
     assert entry.source.origin == "built-in"
-    assert entry.source.plugin == "plugins.datasets"
+    assert entry.source.plugin == "musicbench.plugins.datasets"
     assert not registry.failures
 
 
@@ -111,12 +111,12 @@ def test_local_file_plugin_and_environment_variable(tmp_path: Path) -> None:
     [
         ("raise RuntimeError('boom at import')", "boom at import"),
         (
-            "from registry import hookimpl\n@hookimpl\ndef register_encoders(register):\n"
+            "from musicbench import hookimpl\n@hookimpl\ndef register_encoders(register):\n"
             "    register('half', dict)\n    raise ValueError('boom in register')\n",
             "boom in register",
         ),
-        ("from registry import hookimpl\n@hookimpl\ndef register_metrics(register):\n    register('m', len)\n", "scope"),
-        ("from registry import hookimpl\n@hookimpl\ndef register_encoders(wrong):\n    pass\n", "wrong"),
+        ("from musicbench import hookimpl\n@hookimpl\ndef register_metrics(register):\n    register('m', len)\n", "scope"),
+        ("from musicbench import hookimpl\n@hookimpl\ndef register_encoders(wrong):\n    pass\n", "wrong"),
     ],
     ids=["import-error", "register-error", "bad-metric", "bad-signature"],
 )
@@ -148,10 +148,10 @@ def test_duplicate_names_fail_naming_both_sources(tmp_path: Path) -> None:
 def test_duplicate_of_a_builtin_names_it(tmp_path: Path) -> None:
     clash = tmp_path / "clash.py"
     clash.write_text(
-        "from registry import hookimpl\n@hookimpl\ndef register_datasets(register):\n"
+        "from musicbench import hookimpl\n@hookimpl\ndef register_datasets(register):\n"
         "    register('synthetic', dict)\n"
     )
-    with pytest.raises(DuplicatePluginError, match="plugins.datasets"):
+    with pytest.raises(DuplicatePluginError, match="musicbench.plugins.datasets"):
         build_registry([clash], entry_points=False, environ={})
 
 

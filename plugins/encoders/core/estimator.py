@@ -17,11 +17,11 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
-from plugins.encoders.base import EncoderBase
-from plugins.encoders.core.blocks import init_parameters
-from plugins.encoders.core.training import History, TrainingConfig, torch_threads, train
-from registry.contracts import Dataset
-from registry.errors import DataError
+from musicbench.plugins.encoders.base import EncoderBase
+from musicbench.plugins.encoders.core.blocks import init_parameters
+from musicbench.plugins.encoders.core.training import History, TrainingConfig, torch_threads, train
+from musicbench.contracts import Dataset
+from musicbench.errors import DataError
 
 SAVE_FORMAT = 1
 TRANSFORM_BATCH = 8192

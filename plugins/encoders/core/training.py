@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
 
-from registry.errors import ConfigError
+from musicbench.errors import ConfigError
 
 MIN_IMPROVEMENT = 1e-4
 """Relative decrease of the validation loss that counts as an improvement."""

@@ -9,7 +9,7 @@ from tests.benchmark.support import bench
 GOOD_AND_BAD = '''
 import numpy as np
 from sklearn.base import BaseEstimator
-from registry import hookimpl, MusicbenchError
+from musicbench import hookimpl, MusicbenchError
 
 class FirstTwo(BaseEstimator):
     """Keeps the first two features."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.store import ResultStore
+from musicbench.benchmark.store import ResultStore
 from tests.benchmark.support import FAILING, ISOLATE, SMALL, TOY, bench
 
 distributed = pytest.importorskip("distributed")

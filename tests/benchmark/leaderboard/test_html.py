@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from benchmark.store import ResultStore
+from musicbench.benchmark.store import ResultStore
 from tests.benchmark.support import HOSTILE, ISOLATE, SMALL, TOY, bench, bench_here
 
 HOSTILE_NAME = "<script>alert(1)</script>"

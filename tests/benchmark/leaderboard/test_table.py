@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from benchmark.leaderboard import build
-from benchmark.leaderboard.text import to_csv, to_markdown
-from benchmark.store import CellRecord, ResultStore
-from registry.errors import ConfigError
+from musicbench.benchmark.leaderboard import build
+from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
+from musicbench.benchmark.store import CellRecord, ResultStore
+from musicbench.errors import ConfigError
 
 VALUES = {
     "a": [0.90, 0.91, 0.92],

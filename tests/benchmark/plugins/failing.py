@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from registry import ResourceLimitError, hookimpl
+from musicbench import ResourceLimitError, hookimpl
 
 
 class Broken(BaseEstimator):

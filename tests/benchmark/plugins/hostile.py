@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry import hookimpl
+from musicbench import hookimpl
 
 from sklearn.base import BaseEstimator
 import numpy as np

@@ -17,7 +17,7 @@ from sklearn.metrics import normalized_mutual_info_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 
-from registry import MetricUndefined, hookimpl
+from musicbench import MetricUndefined, hookimpl
 
 
 class PcaLite(BaseEstimator):

@@ -7,8 +7,8 @@ import pytest
 from sklearn.cluster import AgglomerativeClustering as SklearnAgglomerative
 from sklearn.metrics import adjusted_rand_score
 
-from plugins.clusterers.agglomerative import AgglomerativeClustering, cut_tree
-from registry.errors import ConfigError, DataError
+from musicbench.plugins.clusterers.agglomerative import AgglomerativeClustering, cut_tree
+from musicbench.errors import ConfigError, DataError
 
 
 def blobs(n: int = 240, seed: int = 0) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from plugins.clusterers.dbscan_core import dbscan_labels
+from musicbench.plugins.clusterers.dbscan_core import dbscan_labels
 
 
 def assert_same_as_sklearn(X: np.ndarray, eps: float, min_samples: int, rows_per_chunk: int, **index: str) -> None:

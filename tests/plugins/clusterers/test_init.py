@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.checks import check_clusterer, tiny_dataset
-from benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason
-from registry import Registry, build_registry
+from musicbench.benchmark.checks import check_clusterer, tiny_dataset
+from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason
+from musicbench import Registry, build_registry
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).names("clusterer")
 

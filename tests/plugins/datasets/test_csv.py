@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins.datasets.csv import CsvDataset
-from registry import ConfigError, DataError
+from musicbench.plugins.datasets.csv import CsvDataset
+from musicbench import ConfigError, DataError
 from tests.benchmark.support import bench
 GOOD = "id,genre,a,b,lyrics\nt1,rock,1.0,2,la la\nt2,pop,3.5,4,\nt3,rock,2.0,1,oh\n"
 

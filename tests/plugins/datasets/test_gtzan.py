@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from plugins.datasets.gtzan import GtzanDataset
+from musicbench.plugins.datasets.gtzan import GtzanDataset
 
 
 def test_gtzan_features_and_labels(gtzan_path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins.datasets.spotify import SpotifyDataset
-from registry import MISSING_LABEL, ConfigError
+from musicbench.plugins.datasets.spotify import SpotifyDataset
+from musicbench import MISSING_LABEL, ConfigError
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
-from plugins.datasets.synthetic import SyntheticDataset
-from registry import MISSING_LABEL, ConfigError
+from musicbench.plugins.datasets.synthetic import SyntheticDataset
+from musicbench import MISSING_LABEL, ConfigError
 
 
 def test_same_seed_same_dataset() -> None:

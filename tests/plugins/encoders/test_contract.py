@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.checks import check_encoder, tiny_dataset
-from registry import Dataset, build_registry
+from musicbench.benchmark.checks import check_encoder, tiny_dataset
+from musicbench import Dataset, build_registry
 
 # Entry points included: an installed encoder plugin is held to the same contract.
 REGISTRY = build_registry(environ={})

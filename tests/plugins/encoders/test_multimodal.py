@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from plugins.encoders.multimodal import MultimodalVAE
-from registry import MISSING_LABEL, Dataset, Registry
-from registry.errors import ConfigError, DataError
+from musicbench.plugins.encoders.multimodal import MultimodalVAE
+from musicbench import MISSING_LABEL, Dataset, Registry
+from musicbench.errors import ConfigError, DataError
 
 QUICK = {"epochs": 3, "batch_size": 128, "text_dim": 16, "random_state": 0, "n_threads": 1}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmark.checks import check_metric, run_check, tiny_dataset
-from registry import PluginEntry, PluginSource, Registry, build_registry
+from musicbench.benchmark.checks import check_metric, run_check, tiny_dataset
+from musicbench import PluginEntry, PluginSource, Registry, build_registry
 
 METRICS = build_registry(entry_points=False, environ={}).names("metric")
 EXPECTED = {

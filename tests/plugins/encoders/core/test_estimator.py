@@ -9,13 +9,13 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from plugins.encoders.base import NotFittedEncoderError
-from plugins.encoders.core.estimator import NeuralEncoder
-from plugins.encoders.multimodal import MultimodalVAE
-from plugins.encoders.vade import VaDE
-from plugins.encoders.vae import VAE, AutoEncoder
-from registry import Dataset
-from registry.errors import DataError
+from musicbench.plugins.encoders.base import NotFittedEncoderError
+from musicbench.plugins.encoders.core.estimator import NeuralEncoder
+from musicbench.plugins.encoders.multimodal import MultimodalVAE
+from musicbench.plugins.encoders.vade import VaDE
+from musicbench.plugins.encoders.vae import VAE, AutoEncoder
+from musicbench import Dataset
+from musicbench.errors import DataError
 
 QUICK = {"epochs": 2, "batch_size": 64, "random_state": 0}
 

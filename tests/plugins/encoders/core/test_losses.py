@@ -7,7 +7,7 @@ import math
 import numpy as np
 import torch
 
-from plugins.encoders.core.losses import gaussian_kl, gaussian_nll, mixture_kl, responsibilities
+from musicbench.plugins.encoders.core.losses import gaussian_kl, gaussian_nll, mixture_kl, responsibilities
 
 
 def _log_normal(x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:

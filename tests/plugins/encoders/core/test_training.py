@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from plugins.encoders.core.training import TrainingConfig, torch_threads, train
-from registry.errors import ConfigError
+from musicbench.plugins.encoders.core.training import TrainingConfig, torch_threads, train
+from musicbench.errors import ConfigError
 
 
 class Regression(nn.Module):
