@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from musicbench import Clusterer, ClustererInfo, Encoder, EncoderInfo, PluginEntry
 from musicbench.benchmark.params import accepted_params, check_params
-from musicbench import PluginEntry
 from musicbench.errors import DataError
 
 DEFAULT_MEMORY_BUDGET = 8 * 1024**3
@@ -42,8 +42,8 @@ def resolve_clusterer_params(
 ) -> dict[str, Any]:
     """Defaults, then ``params``; the cluster count and seed fill what is left unset.
 
-    The cluster-count parameter is the entry's ``n_clusters_param`` meta (default
-    ``n_clusters``, or ``n_components`` for mixtures). A clusterer whose meta has
+    The cluster-count parameter is the entry's ``n_clusters_param`` info (default
+    ``n_clusters``, or ``n_components`` for mixtures). A clusterer whose info has
     ``auto_params(n_samples, n_clusters) -> dict`` (density parameters) gets those
     for any key the user did not set.
     """
@@ -55,14 +55,15 @@ def resolve_clusterer_params(
         )
     accepted = accepted_params(entry.factory)
     resolved = dict(entry.defaults)
-    count_param = entry.meta.get("n_clusters_param")
+    info = entry.info
+    assert isinstance(info, ClustererInfo), f"{entry.name} is a {entry.kind}, not a clusterer"
+    count_param = info.n_clusters_param
     if count_param is None:
         count_param = next((p for p in ("n_clusters", "n_components") if p in accepted), None)
     if count_param and count_param in accepted:
         resolved[count_param] = n_clusters
-    auto = entry.meta.get("auto_params")
-    if callable(auto):
-        resolved.update(auto(n_samples, n_clusters))
+    if info.auto_params is not None:
+        resolved.update(info.auto_params(n_samples, n_clusters))
     if "random_state" in accepted:
         resolved["random_state"] = seed
     resolved.update(params)
@@ -80,11 +81,11 @@ def memory_skip_reason(
 ) -> str | None:
     """Why a clusterer must be skipped for memory, or ``None`` if it fits.
 
-    A clusterer's meta may carry ``memory_bytes(n_samples, n_features, params)``, its
+    A clusterer's info may carry ``memory_bytes(n_samples, n_features, params)``, its
     planned peak; one without it is assumed to fit.
     """
-    estimate = entry.meta.get("memory_bytes")
-    if not callable(estimate):
+    estimate = getattr(entry.info, "memory_bytes", None)
+    if estimate is None:
         return None
     needed = int(estimate(n_samples, n_features, params))
     if needed <= budget:
@@ -99,12 +100,12 @@ def size_skip_reason(entry: PluginEntry, params: Mapping[str, Any], n_samples: i
     """Why an encoder or clusterer must be skipped for time, or ``None`` if the input
     is small enough.
 
-    An entry's meta may carry ``max_samples(params) -> (limit, why)``: above
+    An entry's info may carry ``max_samples(params) -> (limit, why)``: above
     ``limit`` rows (``None``: no limit) it would run for hours (an O(n^2)-time
     algorithm), and ``why`` says so.
     """
-    rule = entry.meta.get("max_samples")
-    if not callable(rule):
+    rule = getattr(entry.info, "max_samples", None)  # encoders and clusterers have one
+    if rule is None:
         return None
     limit, why = rule(params)
     if limit is None or n_samples <= limit:
@@ -136,3 +137,20 @@ def fitted_params(estimator: Any) -> dict[str, Any]:
     Built-in wrappers expose them as ``fitted_params_``; others have none.
     """
     return dict(getattr(estimator, "fitted_params_", None) or {})
+
+
+def build_encoder(entry: PluginEntry, resolved: Mapping[str, Any]) -> Encoder:
+    """The encoder of ``entry`` built with fully resolved parameters (no defaults added).
+
+    The return type is the :class:`musicbench.Encoder` protocol the runner relies on.
+    """
+    assert isinstance(entry.info, EncoderInfo), f"{entry.name} is a {entry.kind}, not an encoder"
+    encoder: Encoder = entry.factory(**resolved)
+    return encoder
+
+
+def build_clusterer(entry: PluginEntry, resolved: Mapping[str, Any]) -> Clusterer:
+    """The clusterer of ``entry`` built with fully resolved parameters."""
+    assert isinstance(entry.info, ClustererInfo), f"{entry.name} is a {entry.kind}, not a clusterer"
+    clusterer: Clusterer = entry.factory(**resolved)
+    return clusterer

@@ -35,7 +35,7 @@ import numpy as np
 
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.evaluation import evaluate
-from musicbench.benchmark.factories import fitted_params
+from musicbench.benchmark.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.hashing import package_versions
 from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
 from musicbench.errors import MusicbenchError, ResourceLimitError
@@ -168,7 +168,7 @@ def describe_exception(exc: BaseException) -> str:
 
 def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
     entry = state.registry.get("encoder", task.encoder)
-    encoder = entry.factory(**task.params)
+    encoder = build_encoder(entry, task.params)
     start = time.perf_counter()
     encoder.fit(state.dataset)
     result.timings["fit_s"] = time.perf_counter() - start
@@ -200,7 +200,7 @@ def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarr
     if task.own:
         labels = own  # the encoder's own assignment; its time is in the encoder's predict_s
     else:
-        clusterer = state.registry.get("clusterer", task.clusterer).factory(**task.params)
+        clusterer = build_clusterer(state.registry.get("clusterer", task.clusterer), task.params)
         labels = clusterer.fit_predict(clusterer_input(Z))
         result.fitted_params = fitted_params(clusterer)
     result.labels = _check_labels(task.clusterer, labels, state.dataset.n_tracks)

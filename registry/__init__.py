@@ -37,6 +37,7 @@ from musicbench.errors import (
     UnknownPluginError,
 )
 from musicbench.hookspecs import hookimpl
+from musicbench.info import ClustererInfo, DatasetInfo, EncoderInfo, MetricInfo, PluginInfo
 
 __all__ = [
     "AUDIO",
@@ -46,18 +47,23 @@ __all__ = [
     "MISSING_LABEL",
     "TEXT_MODALITIES",
     "Clusterer",
+    "ClustererInfo",
     "ConfigError",
     "DataError",
     "DuplicatePluginError",
     "Dataset",
+    "DatasetInfo",
     "DatasetLoader",
     "Encoder",
+    "EncoderInfo",
+    "MetricInfo",
     "MetricSpec",
     "MetricUndefined",
     "MusicbenchError",
     "PluginEntry",
     "PluginError",
     "PluginFailure",
+    "PluginInfo",
     "PluginSource",
     "Registry",
     "ResourceLimitError",

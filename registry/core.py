@@ -28,6 +28,7 @@ from musicbench import hookspecs
 from musicbench._version import __version__
 from musicbench.contracts import MetricSpec
 from musicbench.errors import DuplicatePluginError, PluginError, UnknownPluginError
+from musicbench.info import PluginInfo, make_info
 
 Kind = Literal["dataset", "encoder", "clusterer", "metric"]
 KINDS: tuple[Kind, ...] = ("dataset", "encoder", "clusterer", "metric")
@@ -65,7 +66,12 @@ class PluginSource:
 
 @dataclass(frozen=True)
 class PluginEntry:
-    """One registered dataset, encoder, clusterer or metric."""
+    """One registered dataset, encoder, clusterer or metric.
+
+    ``info`` is the kind's typed metadata (:mod:`musicbench.info`), built and
+    checked from ``meta`` (``register``'s extra keywords) when it is not given.
+    Which defaults win is said once, in :mod:`musicbench.info`.
+    """
 
     kind: Kind
     name: str
@@ -74,6 +80,12 @@ class PluginEntry:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    info: PluginInfo = None  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.info is None:
+            info = make_info(self.kind, self.name, self.meta, self.source.describe())
+            object.__setattr__(self, "info", info)
 
     def create(self, **params: Any) -> Any:
         """Instantiate the factory with the registered defaults updated by ``params``."""
@@ -83,11 +95,12 @@ class PluginEntry:
         """The :class:`MetricSpec` of a metric entry."""
         if self.kind != "metric":
             raise TypeError(f"{self.name!r} is a {self.kind}, not a metric")
+        info = self.info
         return MetricSpec(
             name=self.name,
             func=self.factory,
-            scope=self.meta["scope"],
-            higher_is_better=self.meta["higher_is_better"],
+            scope=info.scope,  # type: ignore[union-attr]
+            higher_is_better=info.higher_is_better,  # type: ignore[union-attr]
             description=self.description,
         )
 
@@ -105,16 +118,6 @@ class PluginFailure:
 def _first_doc_line(obj: Any) -> str:
     doc = getattr(obj, "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
-
-
-def _check_metric_meta(name: str, meta: Mapping[str, Any]) -> None:
-    if meta.get("scope") not in ("external", "internal", "partition"):
-        raise PluginError(
-            f"metric {name!r} must be registered with scope='external', 'internal' "
-            f"or 'partition', got {meta.get('scope')!r}"
-        )
-    if "higher_is_better" not in meta:
-        raise PluginError(f"metric {name!r} must say higher_is_better=True/False/None")
 
 
 class Registry:
@@ -227,8 +230,7 @@ class Registry:
                 raise PluginError(f"{source.describe()} registered a {kind} without a name")
             if not callable(factory):
                 raise PluginError(f"{kind} {name!r} from {source.describe()} is not callable")
-            if kind == "metric":
-                _check_metric_meta(name, meta)
+            info = make_info(kind, name, meta, source.describe())
             clash = self._entries[kind].get(name) or next(
                 (e for e in staged if e.kind == kind and e.name == name), None
             )
@@ -247,6 +249,7 @@ class Registry:
                     defaults=dict(defaults or {}),
                     description=description if description is not None else _first_doc_line(factory),
                     meta=meta,
+                    info=info,
                 )
             )
 

@@ -54,3 +54,29 @@ def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = ()
             soft_wrap=True,
         )
     return registry
+
+
+def accepts_plugin_options(func: F) -> F:
+    """``--plugin``/``--disable`` on a command that reads only the result store.
+
+    Every command accepts them, so a script can pass the same options everywhere;
+    the store already records which plugins made each row, so these commands load
+    none. A ``--plugin`` file that does not exist is still an error.
+    """
+
+    @click.option("--plugin", "plugin_files", multiple=True, type=click.Path(dir_okay=False),
+                  help="Accepted for consistency: this command reads the store and loads no plugin.")
+    @click.option("--disable", "disabled", multiple=True, metavar="NAME",
+                  help="Accepted for consistency: this command reads the store and loads no plugin.")
+    @functools.wraps(func)
+    def wrapper(*args: Any, plugin_files: Sequence[str], disabled: Sequence[str], **kwargs: Any) -> Any:
+        from pathlib import Path
+
+        from musicbench.errors import PluginError
+
+        for path in plugin_files:
+            if not Path(path).expanduser().is_file():
+                raise PluginError(f"The plugin file {path} does not exist (given by --plugin).")
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

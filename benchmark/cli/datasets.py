@@ -35,7 +35,8 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
 @plugin_options
 def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
     """Load a dataset and show its size, features, modalities and label counts."""
-    dataset = load_dataset(registry, name, parse_assignments(params), path)
+    loader = registry.get("dataset", name).factory
+    dataset = load_dataset(registry, name, parse_assignments(params, "dataset parameter", loader), path)
     out.print(f"[bold]{dataset.name}[/]: {dataset.n_tracks:,} tracks x {len(dataset.feature_names)} features")
     out.print(f"features: {', '.join(dataset.feature_names)}")
     out.print(f"modalities: {', '.join(dataset.modalities)}")

@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 
 from musicbench.benchmark.cache import EmbeddingCache
-from musicbench.benchmark.cli.common import out
+from musicbench.benchmark.cli.common import accepts_plugin_options, out
 from musicbench.benchmark.export import FORMATS, export_cell
 from musicbench.benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
 from musicbench.benchmark.leaderboard.table import entry_label
@@ -45,6 +45,7 @@ def _choose(store: ResultStore, cell: str | None, dataset: str | None, encoder: 
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from OUTPUT's suffix.")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
+@accepts_plugin_options
 def export(output: str, cell: str | None, dataset: str | None, encoder: str | None, clusterer: str | None,
            seed: int | None, fmt: str | None, store: str, cache_dir: str | None) -> None:  # fmt: skip
     """Write a cell's latent vectors and cluster labels, keyed by track id, to OUTPUT (.npy or .csv)."""

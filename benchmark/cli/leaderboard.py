@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from musicbench.benchmark.cache import EmbeddingCache
-from musicbench.benchmark.cli.common import out
+from musicbench.benchmark.cli.common import accepts_plugin_options, out
 from musicbench.benchmark.leaderboard import Leaderboard, build
 from musicbench.benchmark.leaderboard.html import to_html
 from musicbench.benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
@@ -45,6 +45,7 @@ def _file_stem(name: str) -> str:
               help="How the HTML projects the best cell's embedding.")  # fmt: skip
 @click.option("--png", is_flag=True, help="Also write each figure as <stem>-<figure>.png and show them in the Markdown.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Rows printed here.")
+@accepts_plugin_options
 def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
                 name: str | None, projection: str, png: bool, top: int) -> None:  # fmt: skip
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""

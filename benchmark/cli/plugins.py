@@ -1,4 +1,4 @@
-"""``bench plugins`` and ``bench plugins check``."""
+"""``bench plugins``, ``bench plugins show NAME`` and ``bench plugins check``."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ import sys
 import click
 from rich.table import Table
 
-from musicbench.benchmark.checks import run_check, tiny_dataset
+from musicbench import KINDS, ConfigError, MetricInfo, PluginEntry, Registry, UnknownPluginError
 from musicbench.benchmark.cli.common import out, plugin_options
-from musicbench import KINDS, PluginEntry, Registry, UnknownPluginError
 
 
 def _needs(entry: PluginEntry) -> str:
     if entry.kind == "encoder":
         return ", ".join(getattr(entry.factory, "required_modalities", ("audio",)))
-    if entry.kind == "metric":
+    if isinstance(entry.info, MetricInfo):
         better = {True: "higher is better", False: "lower is better", None: "descriptive"}
-        return f"{entry.meta['scope']}, {better[entry.meta['higher_is_better']]}"
+        return f"{entry.info.scope}, {better[entry.info.higher_is_better]}"
     return ""
 
 
@@ -45,6 +44,8 @@ def plugins(ctx: click.Context, registry: Registry) -> None:
 @plugin_options
 def check(names: tuple[str, ...], registry: Registry) -> None:
     """Run each plugin's contract on a tiny synthetic dataset (default: all)."""
+    from musicbench.testing import run_check, tiny_dataset
+
     entries = [e for kind in KINDS for e in registry.entries(kind) if not names or e.name in names]
     unknown = set(names) - {e.name for e in entries}
     if unknown:
@@ -63,3 +64,22 @@ def check(names: tuple[str, ...], registry: Registry) -> None:
     out.print(table)
     out.print(f"{len(entries) - failed} of {len(entries)} plugins passed or were skipped; {failed} failed.")
     sys.exit(1 if failed or registry.failures else 0)
+
+
+@plugins.command("show")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), help="Which kind, when several share NAME.")
+@plugin_options
+def show(name: str, kind: str | None, registry: Registry) -> None:
+    """Show one plugin: its docstring, parameters (types, defaults), modalities, source and version."""
+    from musicbench.benchmark.cli.describe import describe
+
+    matches = [e for k in KINDS if kind in (None, k) for e in registry.entries(k) if e.name == name]
+    if not matches:
+        known = [e.name for k in KINDS if kind in (None, k) for e in registry.entries(k)]
+        raise UnknownPluginError(kind or "plugin", name, known)
+    if len(matches) > 1:
+        raise ConfigError(
+            f"{name!r} names a {' and a '.join(e.kind for e in matches)}: say which with --kind."
+        )
+    out.print(describe(matches[0]), highlight=False, soft_wrap=True)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import err, out, plugin_options
 from musicbench.benchmark.cli.leaderboard import top_table
-from musicbench.benchmark.config import RunConfig, read_config, select
+from musicbench.benchmark.config import OWN, RunConfig, read_config, select
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.leaderboard import build
-from musicbench.benchmark.params import parse_assignments
+from musicbench.benchmark.params import parse_assignments, parse_grid_options
 from musicbench.benchmark.plan import make_plan
 from musicbench.benchmark.progress import Reporter
 from musicbench.benchmark.runner import run_plan, worker_context
@@ -22,8 +23,32 @@ from musicbench import Registry
 from musicbench.errors import ConfigError
 
 
-def _names(text: str | None) -> list[str] | None:
-    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+def _names(option: str, text: str | None, take_all: bool) -> list[str] | None:
+    """The names of ``--encoders``/``--clusterers``: ``None`` when the option is not given.
+
+    ``--all`` together with an explicit list is refused rather than one silently
+    winning, and so is an empty list (``--encoders ""``), which would otherwise mean
+    "every encoder".
+    """
+    if text is None:
+        return None
+    if take_all:
+        raise ConfigError(
+            f"--all takes every encoder and clusterer; it cannot be combined with {option}. "
+            f"Drop --all, or drop {option}."
+        )
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise ConfigError(
+            f"{option} was given an empty list: name at least one (see `bench plugins`), "
+            "or leave the option out to use every one."
+        )
+    return names
+
+
+def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[str, list[Any]]]) -> None:
+    for name, grid in extra.items():
+        grids.setdefault(name, {}).update(grid)  # the command line wins over the config file
 
 
 @click.command("run")
@@ -33,6 +58,10 @@ def _names(text: str | None) -> list[str] | None:
 @click.option("-P", "--dataset-param", "dataset_params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
 @click.option("--encoders", metavar="A,B", help="Comma-separated encoders (default: all, or the config's).")
 @click.option("--clusterers", metavar="X,Y", help="Comma-separated clusterers; '(own)' is an encoder's own clustering.")
+@click.option("-E", "--encoder-param", "encoder_params", multiple=True, metavar="NAME.KEY=V1,V2",
+              help="An encoder parameter; several values make a grid (repeatable), e.g. -E vae.latent_dim=8,16.")
+@click.option("-C", "--clusterer-param", "clusterer_params", multiple=True, metavar="NAME.KEY=V1,V2",
+              help="A clusterer parameter; several values make a grid (repeatable), e.g. -C kmeans.n_init=20.")
 @click.option("--seeds", type=click.IntRange(min=1), help="Number of seeds, 0..N-1 (default 3).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
 @click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default 1: use --jobs for cores).")
@@ -46,7 +75,8 @@ def _names(text: str | None) -> list[str] | None:
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end.")
 @plugin_options
 def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str | None, dataset_params: tuple[str, ...],
-        encoders: str | None, clusterers: str | None, seeds: int | None, jobs: int, threads: int | None,
+        encoders: str | None, clusterers: str | None, encoder_params: tuple[str, ...],
+        clusterer_params: tuple[str, ...], seeds: int | None, jobs: int, threads: int | None,
         scheduler: str | None, config_file: str | None, store: str, cache_dir: str | None, timeout: float | None,
         force: bool, retry_failed: bool, top: int) -> None:  # fmt: skip
     """Run every encoder x clusterer cell over the seeds; stored cells are not recomputed.
@@ -56,12 +86,19 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
     config = read_config(config_file) if config_file else RunConfig()
     if dataset:
         config.dataset, config.dataset_params, config.data_path = dataset, {}, None
-    config.dataset_params.update(parse_assignments(dataset_params, "dataset parameter"))
+    loader = registry.get("dataset", config.dataset).factory
+    config.dataset_params.update(parse_assignments(dataset_params, "dataset parameter", loader))
     config.data_path = data_path or config.data_path
     config.seeds = list(range(seeds)) if seeds else config.seeds
     config.timeout = timeout or config.timeout
-    config.encoders = select(registry, "encoder", _names(encoders), config.encoders, take_all)
-    config.clusterers = select(registry, "clusterer", _names(clusterers), config.clusterers, take_all)
+    encoder_names = _names("--encoders", encoders, take_all)
+    clusterer_names = _names("--clusterers", clusterers, take_all)
+    config.encoders = select(registry, "encoder", encoder_names, config.encoders, take_all)
+    config.clusterers = select(registry, "clusterer", clusterer_names, config.clusterers, take_all)
+    options = (("encoder", encoder_params, config.encoders), ("clusterer", clusterer_params, config.clusterers))
+    for kind, items, grids in options:
+        factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}  # type: ignore[arg-type]
+        _merge_grids(grids, parse_grid_options(items, kind, factories))
     if scheduler and jobs > 1:
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
     data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
@@ -80,7 +117,7 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
             return DaskExecutor(context, scheduler, config.timeout)
         from musicbench.benchmark.executors.local import LocalPool
 
-        preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
+        preload = [m for n in config.encoders if (m := registry.get("encoder", n).info.preload)]
         return LocalPool(context, jobs, config.timeout, preload)
 
     results = ResultStore(store)
