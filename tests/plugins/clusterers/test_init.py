@@ -1,11 +1,11 @@
-"""Every registered clusterer: the contract, the defaults and the skip rules."""
+"""Every registered clusterer: the defaults and the skip rules (the contract: tests/registry/test_contract.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from musicbench.benchmark.checks import check_clusterer, tiny_dataset
+from musicbench.testing import tiny_dataset
 from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason
 from musicbench import Registry, build_registry
 
@@ -14,11 +14,6 @@ CLUSTERERS = build_registry(entry_points=False, environ={}).names("clusterer")
 
 def test_the_built_ins_are_registered() -> None:
     assert set(CLUSTERERS) >= {"kmeans", "gmm", "agglomerative", "dbscan", "hdbscan"}
-
-
-@pytest.mark.parametrize("name", CLUSTERERS)
-def test_contract(registry: Registry, name: str) -> None:
-    assert check_clusterer(registry.get("clusterer", name), tiny_dataset(registry)) == []
 
 
 def test_kmeans_and_gmm_are_sklearn_classes_unwrapped(registry: Registry) -> None:
