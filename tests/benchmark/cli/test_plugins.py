@@ -66,3 +66,27 @@ def test_plugins_check_unknown_name(tmp_path: Path) -> None:
 def test_version() -> None:
     done = bench("--version")
     assert done.returncode == 0 and "musicbench, version" in done.stdout
+
+
+def test_plugins_show_gives_doc_parameters_modalities_source_and_version(tmp_path: Path) -> None:
+    plugin = tmp_path / "mine.py"
+    plugin.write_text(GOOD_AND_BAD)
+    done = bench("plugins", "show", "first-two", "--plugin", str(plugin))
+    assert done.returncode == 0, done.stderr
+    assert "first-two (encoder)" in done.stdout
+    assert "Keeps the first two features." in done.stdout
+    assert "random_state: any or None = None" in done.stdout
+    assert "modalities: audio" in done.stdout
+    assert f"source: file: {plugin.resolve()}" in done.stdout and "version sha256:" in done.stdout
+
+
+def test_plugins_show_marks_the_registered_default_that_wins() -> None:
+    done = bench("plugins", "show", "beta-vae")
+    assert done.returncode == 0, done.stderr
+    assert "beta: float = 4.0 (registered)" in done.stdout
+    assert "latent_dim: int = 8" in done.stdout
+
+
+def test_plugins_show_unknown_name() -> None:
+    done = bench("plugins", "show", "kmean")
+    assert done.returncode == 2 and "Did you mean 'kmeans'" in done.stderr
