@@ -65,8 +65,10 @@ class ParamType:
         if not isinstance(text, str):
             raise ConfigError(f"{where}: expected text to parse, got {type(text).__name__}.")
         stripped = text.strip()
-        keeps_word = self.base == "str" or "none" in self.choices or any(
-            a.base == "str" and not a.choices or "none" in a.choices for a in self.alternatives
+        keeps_word = (
+            self.base == "str"
+            or "none" in self.choices
+            or any(a.base == "str" and not a.choices or "none" in a.choices for a in self.alternatives)
         )
         if self.optional and stripped.lower() in _NONE_WORDS and not keeps_word:
             return None
@@ -171,8 +173,8 @@ def _from_annotation(hint: Any) -> ParamType | None:
     if hint in _SCALARS:
         return ParamType(_SCALARS[hint])
     if origin in (list, tuple, Sequence, typing.Sequence) or hint in (list, tuple):
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
-        item = _from_annotation(args[0]) if len(set(args)) == 1 else None
+        items = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        item = _from_annotation(items[0]) if len(set(items)) == 1 else None
         return ParamType(item.base if item and not item.is_list and not item.alternatives else "any", is_list=True)
     if "PathLike" in repr(hint):
         return ParamType("str")
@@ -216,7 +218,7 @@ def _from_default(default: Any) -> ParamType:
 
 
 def _hints(factory: Callable[..., Any]) -> dict[str, Any]:
-    target = factory.__init__ if inspect.isclass(factory) else factory  # type: ignore[misc]
+    target = factory.__init__ if inspect.isclass(factory) else factory
     try:
         return typing.get_type_hints(target)
     except Exception:  # unresolvable forward references: fall back to the defaults
@@ -270,7 +272,9 @@ def parse_assignments(
     return params
 
 
-def parse_grid_options(items: Iterable[str], kind: str, factories: Mapping[str, Callable[..., Any]]) -> dict[str, dict[str, list[Any]]]:
+def parse_grid_options(
+    items: Iterable[str], kind: str, factories: Mapping[str, Callable[..., Any]]
+) -> dict[str, dict[str, list[Any]]]:
     """``-E NAME.KEY=V1,V2`` options as ``{NAME: {KEY: [V1, V2]}}`` grids.
 
     A comma separates grid points, except for a list-typed parameter, whose value is
@@ -316,6 +320,5 @@ def check_params(kind: str, name: str, factory: Callable[..., Any], params: Mapp
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ConfigError(
-            f"The {kind} {name!r} has no parameter(s) {', '.join(unknown)}. "
-            f"It accepts: {', '.join(sorted(accepted))}."
+            f"The {kind} {name!r} has no parameter(s) {', '.join(unknown)}. It accepts: {', '.join(sorted(accepted))}."
         )

@@ -80,12 +80,17 @@ def export_results(store: ResultStore, source: str = "") -> dict[str, Any]:
         found = store.dataset(fingerprint)
         if found is None:
             continue  # cells of a dataset the store never described: exported without it
-        datasets.append({
-            "fingerprint": found.fingerprint, "name": found.name, "args": found.args,
-            "n_tracks": found.n_tracks, "primary_label": found.primary_label,
-            "track_ids": found.track_ids.astype(str).tolist(),
-            "labels": {k: v.astype(str).tolist() for k, v in found.labels.items()},
-        })  # fmt: skip
+        datasets.append(
+            {
+                "fingerprint": found.fingerprint,
+                "name": found.name,
+                "args": found.args,
+                "n_tracks": found.n_tracks,
+                "primary_label": found.primary_label,
+                "track_ids": found.track_ids.astype(str).tolist(),
+                "labels": {k: v.astype(str).tolist() for k, v in found.labels.items()},
+            }
+        )
     cells = [{name: _jsonable(getattr(r, name)) for name in _CELL_FIELDS} for r in records]
     return {
         "format": FORMAT,
@@ -114,23 +119,30 @@ def read_results(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"The results file {path} is not valid JSON: {exc}.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise DataError(f"{path} is not a musicbench results file (no \"format\": \"{FORMAT}\"). "
-                        "Make one with `bench results export`.")  # fmt: skip
+        raise DataError(
+            f'{path} is not a musicbench results file (no "format": "{FORMAT}"). Make one with `bench results export`.'
+        )
     if data.get("format_version") != FORMAT_VERSION:
-        raise DataError(f"{path} has format_version {data.get('format_version')!r}; this musicbench reads "
-                        f"version {FORMAT_VERSION}. Export it again with a matching musicbench.")  # fmt: skip
+        raise DataError(
+            f"{path} has format_version {data.get('format_version')!r}; this musicbench reads "
+            f"version {FORMAT_VERSION}. Export it again with a matching musicbench."
+        )
     for section in ("datasets", "cells"):
         if not isinstance(data.get(section), list):
-            raise DataError(f"{path}: \"{section}\" must be a list.")
+            raise DataError(f'{path}: "{section}" must be a list.')
     for i, entry in enumerate(data["datasets"]):
         missing = [k for k in _DATASET_KEYS if not isinstance(entry, dict) or k not in entry]
         if missing:
             raise DataError(f"{path}: datasets[{i}] lacks {', '.join(missing)}.")
         n = entry["n_tracks"]
         columns = {"track_ids": entry["track_ids"], **(entry["labels"] if isinstance(entry["labels"], dict) else {})}
-        if not isinstance(entry["labels"], dict) or any(not isinstance(c, list) or len(c) != n for c in columns.values()):
-            raise DataError(f"{path}: datasets[{i}] ({entry['name']!r}): track_ids and every label column must "
-                            f"be lists of n_tracks = {n} entries.")  # fmt: skip
+        if not isinstance(entry["labels"], dict) or any(
+            not isinstance(c, list) or len(c) != n for c in columns.values()
+        ):
+            raise DataError(
+                f"{path}: datasets[{i}] ({entry['name']!r}): track_ids and every label column must "
+                f"be lists of n_tracks = {n} entries."
+            )
     for i, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict):
             raise DataError(f"{path}: cells[{i}] must be an object.")
@@ -160,8 +172,15 @@ def _record(path: Path, i: int, cell: Mapping[str, Any]) -> CellRecord:
         record.labels = None if labels is None else np.asarray(labels, dtype=np.int32)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{path}: cells[{i}] cannot be read: {exc}.") from None
-    for name in ("encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics",
-                 "fitted_params", "versions"):  # fmt: skip
+    for name in (
+        "encoder_args",
+        "encoder_params",
+        "clusterer_args",
+        "clusterer_params",
+        "metrics",
+        "fitted_params",
+        "versions",
+    ):
         if not isinstance(getattr(record, name), dict):
             raise DataError(f"{path}: cells[{i}].{name} must be an object.")
     return record
@@ -175,16 +194,22 @@ def _same(a: CellRecord, b: CellRecord) -> bool:
 
 
 def _content_hash(record: CellRecord) -> str:
-    content = {"metrics": record.metrics, "status": record.status, "created_at": record.created_at,
-               "labels": None if record.labels is None else np.asarray(record.labels).tolist()}  # fmt: skip
+    content = {
+        "metrics": record.metrics,
+        "status": record.status,
+        "created_at": record.created_at,
+        "labels": None if record.labels is None else np.asarray(record.labels).tolist(),
+    }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
 def import_results(store: ResultStore, path: Path) -> ImportSummary:
     """Merge the results file ``path`` into ``store`` (rules in the module docstring)."""
     data = read_results(path)
-    known = {(d.name, json.dumps(d.args, sort_keys=True)): d.fingerprint
-             for d in filter(None, (store.dataset(fp) for _, fp in store.datasets()))}  # fmt: skip
+    known = {
+        (d.name, json.dumps(d.args, sort_keys=True)): d.fingerprint
+        for d in filter(None, (store.dataset(fp) for _, fp in store.datasets()))
+    }
     incoming = []
     for i, entry in enumerate(data["datasets"]):
         ident = (entry["name"], json.dumps(entry["args"], sort_keys=True, default=str))
@@ -194,10 +219,17 @@ def import_results(store: ResultStore, path: Path) -> ImportSummary:
                 f"{entry['fingerprint'][:12]}... but the store {store.path} has {known[ident][:12]}...: the two were "
                 "computed on different source data. Nothing was imported; use another --store for these results."
             )
-        incoming.append(DatasetRecord(
-            entry["fingerprint"], entry["name"], entry["args"], int(entry["n_tracks"]), entry["primary_label"],
-            np.asarray(entry["track_ids"], dtype=str), {k: np.asarray(v, dtype=str) for k, v in entry["labels"].items()},
-        ))  # fmt: skip
+        incoming.append(
+            DatasetRecord(
+                entry["fingerprint"],
+                entry["name"],
+                entry["args"],
+                int(entry["n_tracks"]),
+                entry["primary_label"],
+                np.asarray(entry["track_ids"], dtype=str),
+                {k: np.asarray(v, dtype=str) for k, v in entry["labels"].items()},
+            )
+        )
     records = [_record(path, i, cell) for i, cell in enumerate(data["cells"])]
     summary = ImportSummary(datasets=len(incoming))
     for dataset in incoming:

@@ -29,7 +29,7 @@ import traceback
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from musicbench.benchmark.evaluation import evaluate
 from musicbench.benchmark.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.hashing import package_versions
 from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
+from musicbench.contracts import ClusteringEncoder
 from musicbench.errors import MusicbenchError, ResourceLimitError
 
 
@@ -184,7 +185,8 @@ def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
     result.embedding = np.ascontiguousarray(Z, dtype=np.float32)
     if task.clusters_itself:
         start = time.perf_counter()
-        result.labels = _check_labels(task.encoder, encoder.predict(state.dataset), n)
+        own = cast(ClusteringEncoder, encoder)  # the plan made this task for encoders with predict()
+        result.labels = _check_labels(task.encoder, own.predict(state.dataset), n)
         result.timings["predict_s"] = time.perf_counter() - start
 
 

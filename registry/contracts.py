@@ -161,6 +161,17 @@ class Clusterer(Protocol):
     def fit_predict(self, X: np.ndarray) -> np.ndarray: ...
 
 
+@runtime_checkable
+class ClusteringEncoder(Encoder, Protocol):
+    """An encoder that also clusters (registered with ``clusters=True``, like VaDE).
+
+    After ``fit``, ``predict(dataset)`` returns one integer cluster per track; the
+    runner records it as the ``(own)`` clusterer's cell.
+    """
+
+    def predict(self, dataset: Dataset) -> np.ndarray: ...
+
+
 def clusterer_input(Z: Any) -> np.ndarray:
     """An embedding as every clusterer receives it: C-contiguous float64.
 

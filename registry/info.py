@@ -30,7 +30,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from musicbench.errors import PluginError
 
@@ -123,7 +123,7 @@ class MetricInfo:
     higher_is_better: bool | None
 
 
-PluginInfo = Union[DatasetInfo, EncoderInfo, ClustererInfo, MetricInfo]
+PluginInfo = DatasetInfo | EncoderInfo | ClustererInfo | MetricInfo
 INFO_TYPES: dict[str, type[Any]] = {
     "dataset": DatasetInfo,
     "encoder": EncoderInfo,
@@ -178,9 +178,7 @@ def make_info(kind: str, name: str, meta: Mapping[str, Any], where: str = "") ->
             raise PluginError(f"The metric {name!r}{source} must say higher_is_better=True, False or None.")
     for key in ("max_samples", "memory_bytes", "auto_params"):
         if meta.get(key) is not None and not callable(meta[key]):
-            raise PluginError(
-                f"The {kind} {name!r}{source}: {key} must be a function, got {type(meta[key]).__name__}."
-            )
+            raise PluginError(f"The {kind} {name!r}{source}: {key} must be a function, got {type(meta[key]).__name__}.")
     if "check_params" in meta and not isinstance(meta["check_params"], Mapping):
         raise PluginError(f"The {kind} {name!r}{source}: check_params must be a dict of parameters.")
     info: PluginInfo = INFO_TYPES[kind](**meta)

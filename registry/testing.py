@@ -129,10 +129,12 @@ def check_encoder_refuses_bad_input(entry: PluginEntry, dataset: Dataset) -> Non
     text_free = without_texts(dataset)
     nan_row = np.arange(dataset.n_tracks)[:, None] == 3
     cases = [
-        ("fit accepted NaN features instead of refusing them clearly",
-         replace(dataset, audio=np.where(nan_row, np.nan, dataset.audio).astype(np.float32))),
+        (
+            "fit accepted NaN features instead of refusing them clearly",
+            replace(dataset, audio=np.where(nan_row, np.nan, dataset.audio).astype(np.float32)),
+        ),
         ("fit accepted a dataset with zero rows instead of refusing it clearly", dataset.subset(np.arange(0))),
-    ]  # fmt: skip
+    ]
     if missing_modalities(_encoder(entry), text_free):
         cases.insert(0, ("fit accepted a dataset that lacks a modality it requires", text_free))
     with warnings.catch_warnings():

@@ -43,7 +43,7 @@ def parameters(entry: PluginEntry) -> list[tuple[str, str, str]]:
 
 def _info_text(entry: PluginEntry) -> list[str]:
     lines = []
-    for field in dataclasses.fields(entry.info):  # type: ignore[arg-type]
+    for field in dataclasses.fields(entry.info):
         value = getattr(entry.info, field.name)
         if callable(value):
             value = f"{getattr(value, '__qualname__', value)}()"
@@ -57,7 +57,9 @@ def describe(entry: PluginEntry) -> str:
     lines = [f"[bold]{escape(entry.name)}[/] ({entry.kind})"]
     if entry.description:
         lines.append(escape(entry.description))
-    lines.append(f"source: {escape(src.origin)}: {escape(src.location)} (plugin {escape(src.plugin)}, version {escape(src.version)})")
+    lines.append(
+        f"source: {escape(src.origin)}: {escape(src.location)} (plugin {escape(src.plugin)}, version {escape(src.version)})"
+    )
     factory = getattr(entry.factory, "__qualname__", repr(entry.factory))
     lines.append(f"factory: {escape(getattr(entry.factory, '__module__', '?'))}.{escape(factory)}")
     if entry.kind == "encoder":

@@ -20,7 +20,9 @@ def results() -> None:
 
 @results.command("export")
 @click.argument("output", type=click.Path(dir_okay=False))
-@click.option("--store", type=click.Path(dir_okay=False), default="musicbench.sqlite", show_default=True, help=STORE_HELP)
+@click.option(
+    "--store", type=click.Path(dir_okay=False), default="musicbench.sqlite", show_default=True, help=STORE_HELP
+)
 @accepts_plugin_options
 def export_results(output: str, store: str) -> None:
     """Write every cell of the store (metrics, labels, parameters, versions, dataset
@@ -40,7 +42,9 @@ def export_results(output: str, store: str) -> None:
 
 @results.command("import")
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("--store", type=click.Path(dir_okay=False), default="musicbench.sqlite", show_default=True, help=STORE_HELP)
+@click.option(
+    "--store", type=click.Path(dir_okay=False), default="musicbench.sqlite", show_default=True, help=STORE_HELP
+)
 @accepts_plugin_options
 def import_results(source: str, store: str) -> None:
     """Merge the results file SOURCE into the store: new cells are added, identical ones
@@ -54,8 +58,10 @@ def import_results(source: str, store: str) -> None:
     finally:
         results_store.close()
     out.print(
-        escape(f"imported {source} into {store}: {summary.added} cells added, {summary.skipped} already there, "
-               f"{summary.conflicts} conflicting cells kept beside the stored ones"),
+        escape(
+            f"imported {source} into {store}: {summary.added} cells added, {summary.skipped} already there, "
+            f"{summary.conflicts} conflicting cells kept beside the stored ones"
+        ),
         highlight=False,
         soft_wrap=True,
     )

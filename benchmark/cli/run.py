@@ -19,7 +19,7 @@ from musicbench.benchmark.plan import make_plan
 from musicbench.benchmark.progress import Reporter
 from musicbench.benchmark.runner import run_plan, worker_context
 from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
-from musicbench import Registry
+from musicbench import EncoderInfo, Registry
 from musicbench.errors import ConfigError
 
 
@@ -117,7 +117,8 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
             return DaskExecutor(context, scheduler, config.timeout)
         from musicbench.benchmark.executors.local import LocalPool
 
-        preload = [m for n in config.encoders if (m := registry.get("encoder", n).info.preload)]
+        infos = [registry.get("encoder", n).info for n in config.encoders]
+        preload = [info.preload for info in infos if isinstance(info, EncoderInfo) and info.preload]
         return LocalPool(context, jobs, config.timeout, preload)
 
     results = ResultStore(store)

@@ -57,7 +57,12 @@ def test_values_follow_the_declared_type(param: str, text: str, value: object) -
 
 @pytest.mark.parametrize(
     ("param", "text", "expected"),
-    [("count", "many", "integer"), ("ratio", "nan", "number"), ("flag", "maybe", "boolean"), ("mode", "slow", "one of")],
+    [
+        ("count", "many", "integer"),
+        ("ratio", "nan", "number"),
+        ("flag", "maybe", "boolean"),
+        ("mode", "slow", "one of"),
+    ],
 )
 def test_a_bad_value_names_the_parameter_and_the_type(param: str, text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=rf"parameter {param}: .*{expected}"):
@@ -76,7 +81,9 @@ def test_the_issue_examples() -> None:
 
 def test_grids_from_the_command_line() -> None:
     factories = {"vae": REGISTRY.get("encoder", "vae").factory, "pca": REGISTRY.get("encoder", "pca").factory}
-    grids = parse_grid_options(["vae.latent_dim=8,16", "vae.hidden_sizes=64,32;128", "pca.n_components=2"], "encoder", factories)
+    grids = parse_grid_options(
+        ["vae.latent_dim=8,16", "vae.hidden_sizes=64,32;128", "pca.n_components=2"], "encoder", factories
+    )
     assert grids == {"vae": {"latent_dim": [8, 16], "hidden_sizes": [[64, 32], [128]]}, "pca": {"n_components": [2]}}
 
 

@@ -15,17 +15,36 @@ FP = "f" * 64
 
 
 def dataset(fingerprint: str = FP, args: dict | None = None) -> DatasetRecord:
-    return DatasetRecord(fingerprint, "songs", args or {"n": 3}, 3, "genre", np.array(["a", "b", "c"]),
-                         {"genre": np.array(["rock", "pop", "rock"])})
+    return DatasetRecord(
+        fingerprint,
+        "songs",
+        args or {"n": 3},
+        3,
+        "genre",
+        np.array(["a", "b", "c"]),
+        {"genre": np.array(["rock", "pop", "rock"])},
+    )
 
 
 def cell(key: str, nmi: float, fingerprint: str = FP) -> CellRecord:
     return CellRecord(
-        key=key, config_id="c-" + key, dataset="songs", dataset_fingerprint=fingerprint, encoder="pca",
-        encoder_args={"n_components": 2}, encoder_params={"n_components": 2, "random_state": 0},
-        clusterer="kmeans", clusterer_args={}, clusterer_params={"n_clusters": 2}, seed=0, status="ok",
-        reason=None, metrics={"nmi[genre]": {"value": nmi, "higher_is_better": True}},
-        versions={"musicbench": "0.1.0"}, created_at="2026-01-01T00:00:00", labels=np.array([0, 1, 0]),
+        key=key,
+        config_id="c-" + key,
+        dataset="songs",
+        dataset_fingerprint=fingerprint,
+        encoder="pca",
+        encoder_args={"n_components": 2},
+        encoder_params={"n_components": 2, "random_state": 0},
+        clusterer="kmeans",
+        clusterer_args={},
+        clusterer_params={"n_clusters": 2},
+        seed=0,
+        status="ok",
+        reason=None,
+        metrics={"nmi[genre]": {"value": nmi, "higher_is_better": True}},
+        versions={"musicbench": "0.1.0"},
+        created_at="2026-01-01T00:00:00",
+        labels=np.array([0, 1, 0]),
     )
 
 
@@ -89,10 +108,14 @@ def test_the_same_dataset_with_another_fingerprint_is_refused(tmp_path: Path) ->
         ("{", "not valid JSON"),
         ('{"format": "other"}', "not a musicbench results file"),
         ('{"format": "musicbench-results", "format_version": 99}', "format_version 99"),
-        ('{"format": "musicbench-results", "format_version": 1, "datasets": [], "cells": [{"key": "k"}]}',
-         r"cells\[0\] lacks"),
-        ('{"format": "musicbench-results", "format_version": 1, "datasets": [{"fingerprint": "x"}], "cells": []}',
-         r"datasets\[0\] lacks"),
+        (
+            '{"format": "musicbench-results", "format_version": 1, "datasets": [], "cells": [{"key": "k"}]}',
+            r"cells\[0\] lacks",
+        ),
+        (
+            '{"format": "musicbench-results", "format_version": 1, "datasets": [{"fingerprint": "x"}], "cells": []}',
+            r"datasets\[0\] lacks",
+        ),
     ],
 )
 def test_a_bad_file_is_a_data_error_naming_the_entry(tmp_path: Path, content: str, message: str) -> None:
@@ -100,4 +123,3 @@ def test_a_bad_file_is_a_data_error_naming_the_entry(tmp_path: Path, content: st
     path.write_text(content)
     with pytest.raises(DataError, match=message):
         import_results(ResultStore(tmp_path / "s.sqlite"), path)
-

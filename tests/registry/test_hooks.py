@@ -20,7 +20,9 @@ def registry_with(tmp_path: Path, body: str):
 
 
 def test_hook_register_datasets(tmp_path: Path) -> None:
-    registry = registry_with(tmp_path, '''
+    registry = registry_with(
+        tmp_path,
+        """
 class Tiny:
     def __init__(self, n=4):
         self.n = n
@@ -32,41 +34,51 @@ class Tiny:
 @hookimpl
 def register_datasets(register):
     register("tiny", Tiny, defaults={"n": 3})
-''')
+""",
+    )
     assert registry.get("dataset", "tiny").create().load().n_tracks == 3
 
 
 def test_hook_register_encoders(tmp_path: Path) -> None:
-    registry = registry_with(tmp_path, '''
+    registry = registry_with(
+        tmp_path,
+        """
 class Zero:
     required_modalities = ("audio",)
 @hookimpl
 def register_encoders(register):
     register("zero", Zero, description="zeros")
-''')
+""",
+    )
     assert registry.get("encoder", "zero").description == "zeros"
 
 
 def test_hook_register_clusterers(tmp_path: Path) -> None:
-    registry = registry_with(tmp_path, '''
+    registry = registry_with(
+        tmp_path,
+        """
 class One:
     def fit_predict(self, X):
         return np.zeros(len(X), dtype=int)
 @hookimpl
 def register_clusterers(register):
     register("one", One, n_clusters_param=None)
-''')
+""",
+    )
     assert registry.get("clusterer", "one").create().fit_predict(np.zeros((5, 2))).tolist() == [0] * 5
 
 
 def test_hook_register_metrics(tmp_path: Path) -> None:
-    registry = registry_with(tmp_path, '''
+    registry = registry_with(
+        tmp_path,
+        """
 def count(labels):
     return float(len(set(labels)))
 @hookimpl
 def register_metrics(register):
     register("count", count, higher_is_better=None, scope="partition")
-''')
+""",
+    )
     spec = registry.get("metric", "count").metric_spec()
     assert spec.func(np.array([0, 1, 1])) == 2.0 and spec.higher_is_better is None
 

@@ -28,11 +28,13 @@ def test_new_writes_a_plugin_package(
     assert project["tool"]["setuptools"]["py-modules"] == ["musicbench_my_thing"]
     assert f"register_{kind}s" in (folder / "musicbench_my_thing.py").read_text()
     test = (folder / "tests" / "test_my_thing.py").read_text()
-    assert "parametrize_with_checks([\"my-thing\"])" in test and len(test.strip().splitlines()) <= 5
+    assert 'parametrize_with_checks(["my-thing"])' in test and len(test.strip().splitlines()) <= 5
     assert "pip install -e" in (folder / "README.md").read_text() and "pip install -e" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [(["encoder", "My Enc"], "cannot be used"), (["encoder", "ok", "."], "already exists")])
+@pytest.mark.parametrize(
+    ("args", "message"), [(["encoder", "My Enc"], "cannot be used"), (["encoder", "ok", "."], "already exists")]
+)
 def test_new_refuses_bad_names_and_used_folders(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:

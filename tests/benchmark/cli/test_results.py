@@ -13,16 +13,31 @@ def test_export_import_and_a_leaderboard_from_the_pooled_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = bench_here(capsys, "run", "--encoders", "raw", "--clusterers", "kmeans", "--seeds", "2",
-                              "-P", "n_tracks=200", "--store", "ours.sqlite", "--top", "0")  # fmt: skip
+    code, _, err = bench_here(
+        capsys,
+        "run",
+        "--encoders",
+        "raw",
+        "--clusterers",
+        "kmeans",
+        "--seeds",
+        "2",
+        "-P",
+        "n_tracks=200",
+        "--store",
+        "ours.sqlite",
+        "--top",
+        "0",
+    )
     assert code == 0, err
     code, out, err = bench_here(capsys, "results", "export", "ours.json", "--store", "ours.sqlite")
     assert code == 0 and "2 cells" in out, err
     code, out, err = bench_here(capsys, "results", "import", "ours.json", "--store", "pooled.sqlite")
     assert code == 0 and "2 cells added" in out, err
     for store in ("ours", "pooled"):
-        code, _, err = bench_here(capsys, "leaderboard", "--store", f"{store}.sqlite", "--output", store,
-                                  "--projection", "none", "--top", "0")  # fmt: skip
+        code, _, err = bench_here(
+            capsys, "leaderboard", "--store", f"{store}.sqlite", "--output", store, "--projection", "none", "--top", "0"
+        )
         assert code == 0, err
     assert (tmp_path / "ours" / "synthetic.csv").read_text() == (tmp_path / "pooled" / "synthetic.csv").read_text()
 

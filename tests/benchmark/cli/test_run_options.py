@@ -33,8 +33,24 @@ def test_contradictory_or_bad_options_exit_2_before_any_work(
 
 
 def test_plugin_parameters_on_the_command_line_make_a_grid(tmp_path: Path) -> None:
-    done = bench("run", "--encoders", "pca", "--clusterers", "kmeans", "-E", "pca.n_components=2,3",
-                 "-C", "kmeans.n_init=2", "--seeds", "1", "-P", "n_tracks=200", "--store", "s.sqlite", cwd=tmp_path)
+    done = bench(
+        "run",
+        "--encoders",
+        "pca",
+        "--clusterers",
+        "kmeans",
+        "-E",
+        "pca.n_components=2,3",
+        "-C",
+        "kmeans.n_init=2",
+        "--seeds",
+        "1",
+        "-P",
+        "n_tracks=200",
+        "--store",
+        "s.sqlite",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         rows = sorted(db.execute("SELECT encoder_args, clusterer_args FROM cells"))
