@@ -1,16 +1,14 @@
-"""The README's plugin examples work as written: as a local file and as a package."""
+"""The README's plugin section works as written: the ``bench new`` walk-through end to end
+in a temporary venv, and the local-file example."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from musicbench.benchmark.checks import run_check, tiny_dataset
 from musicbench import build_registry
+from musicbench.testing import run_check, tiny_dataset
+from tests.benchmarks.readme_walkthrough import run_walkthrough, walkthrough_commands
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -31,21 +29,24 @@ def test_readme_plugin_file_passes_the_contract(tmp_path: Path) -> None:
     assert result.status == "pass", result.detail
 
 
-def test_readme_plugin_package_installs_with_its_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "musicbench-ica"
-    package.mkdir()
-    (package / "pyproject.toml").write_text(example("plugin-package"))
-    (package / "my_ica.py").write_text(example("plugin-file"))
-    target = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(package)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    monkeypatch.syspath_prepend(str(target))
-    registry = build_registry(environ={})
-    entry = registry.get("encoder", "ica")
-    assert entry.source.origin == "entry point"
-    assert entry.source.version == "0.1.0"
-    assert registry.plugin_versions()["ica"] == "0.1.0"
+def test_the_walkthrough_goes_from_bench_new_to_the_leaderboard(tmp_path: Path) -> None:
+    commands = walkthrough_commands(README)
+    assert [c.split()[:2] for c in commands][:3] == [
+        ["bench", "new"],
+        ["pip", "install"],
+        ["pytest", "musicbench-my-encoder/tests"],
+    ]
+    steps = run_walkthrough(tmp_path)
+    for step in steps:
+        assert step.returncode == 0, f"`{step.command}` failed:\n{step.output}"
+    assert len(steps) == len(commands)
+    output = {step.command.split("#")[0].strip(): step.output for step in steps}
+
+    def of(prefix: str) -> str:
+        return next(text for command, text in output.items() if command.startswith(prefix))
+
+    assert re.search(r"\d+ passed", of("pytest musicbench-my-encoder/tests"))
+    assert "1 of 1 plugins passed or were skipped; 0 failed" in of("bench plugins check my-encoder")
+    show = of("bench plugins show my-encoder")
+    assert "entry point: musicbench-my-encoder" in show and "version 0.1.0" in show
+    assert re.search(r"│ my-encoder\s+│ kmeans", of("bench run")), of("bench run")  # ranked beside pca
