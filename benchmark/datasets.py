@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from musicbench.benchmark.params import check_params
-from musicbench import Dataset, Registry
+from musicbench import Dataset, DatasetLoader, Registry
 
 
 def load_dataset(
@@ -18,4 +18,5 @@ def load_dataset(
     if path is not None:
         params["path"] = path
     check_params("dataset", name, entry.factory, params)
-    return entry.create(**params).load()
+    loader: DatasetLoader = entry.create(**params)
+    return loader.load()

@@ -53,6 +53,14 @@ class Dataset:
         equal datasets.
     notes : tuple of str
         What loading did that a user should know (rows dropped, duplicates merged).
+
+    Notes
+    -----
+    This is the object an encoder's ``fit(dataset)`` and ``transform(dataset)``
+    receive, and the one a dataset loader's ``load()`` returns. Treat it as
+    read-only: the same object is shared by every encoder of a run. Derived facts:
+    :attr:`n_tracks`, :attr:`modalities` (``audio`` plus each text modality with at
+    least one non-empty text), :meth:`n_classes` and :meth:`subset`.
     """
 
     name: str

@@ -82,7 +82,7 @@ def test_skip_rules(registry: Registry, name: str, params: dict, n_samples: int,
 def test_the_memory_budget_is_a_parameter(registry: Registry) -> None:
     entry = registry.get("clusterer", "kmeans")
     assert skip_reason(entry, {"n_clusters": 6}, 1_000_000, 10, budget=10 * 1024**2) is not None
-    assert np.isfinite(entry.meta["memory_bytes"](1_000_000, 10, {"n_clusters": 6}))
+    assert np.isfinite(entry.info.memory_bytes(1_000_000, 10, {"n_clusters": 6}))
 
 
 def test_hdbscan_marks_noise_and_scores_outliers(registry: Registry) -> None:
@@ -97,5 +97,5 @@ def test_hdbscan_marks_noise_and_scores_outliers(registry: Registry) -> None:
 
 
 def test_dbscan_plans_for_one_chunk_of_neighbourhoods(registry: Registry) -> None:
-    memory = registry.get("clusterer", "dbscan").meta["memory_bytes"]
+    memory = registry.get("clusterer", "dbscan").info.memory_bytes
     assert memory(10_000, 10, {"memory_budget": 2**30}) - memory(10_000, 10, {"memory_budget": 2**20}) == 2**30 - 2**20
