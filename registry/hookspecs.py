@@ -8,6 +8,10 @@ once for each thing it provides, for example::
     @hookimpl
     def register_encoders(register):
         register("my-encoder", MyEncoder, defaults={"latent_dim": 8})
+
+Besides ``defaults`` and ``description``, ``register`` takes the fields of the kind's
+info dataclass (:mod:`musicbench.info`: ``DatasetInfo``, ``EncoderInfo``,
+``ClustererInfo``, ``MetricInfo``) as keywords; any other keyword is an error.
 """
 
 from __future__ import annotations
@@ -24,19 +28,19 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def register_datasets(register: Any) -> None:
-    """Register dataset loaders: ``register(name, loader_class, defaults=..., ...)``."""
+    """Register dataset loaders: ``register(name, loader_class, defaults=..., **DatasetInfo)``."""
 
 
 @hookspec
 def register_encoders(register: Any) -> None:
-    """Register encoders: ``register(name, encoder_class, defaults=..., ...)``."""
+    """Register encoders: ``register(name, encoder_class, defaults=..., **EncoderInfo)``."""
 
 
 @hookspec
 def register_clusterers(register: Any) -> None:
-    """Register clusterers: ``register(name, clusterer_class, defaults=..., ...)``."""
+    """Register clusterers: ``register(name, clusterer_class, defaults=..., **ClustererInfo)``."""
 
 
 @hookspec
 def register_metrics(register: Any) -> None:
-    """Register metrics: ``register(name, function, higher_is_better=..., scope=...)``."""
+    """Register metrics: ``register(name, function, higher_is_better=..., scope=...)`` (MetricInfo)."""

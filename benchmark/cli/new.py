@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from musicbench.benchmark.cli.common import out
+from musicbench.benchmark.cli.common import accepts_plugin_options, out
 
 
 @click.command("new")
 @click.argument("kind", type=click.Choice(["encoder", "clusterer", "metric"]))
 @click.argument("name")
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
+@accepts_plugin_options
 def new(kind: str, name: str, folder: str | None) -> None:
     """Write a plugin package NAME of KIND into FOLDER (default: ./musicbench-NAME).
 

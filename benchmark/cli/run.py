@@ -52,7 +52,7 @@ def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[s
 
 
 @click.command("run")
-@click.option("--all", "take_all", is_flag=True, help="Every registered encoder and clusterer.")
+@click.option("--all", "take_all", is_flag=True, help="Every registered encoder and clusterer; an error together with --encoders or --clusterers.")
 @click.option("--dataset", help="The dataset (default: synthetic, or the config's).")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False), help="The dataset's file.")
 @click.option("-P", "--dataset-param", "dataset_params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")

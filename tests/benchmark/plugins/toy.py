@@ -129,7 +129,7 @@ def register_encoders(register: Any) -> None:
     register("pca-lite", PcaLite)
     register("torch-ae", TorchAE)
     register("lyrics-pca", LyricsLength)
-    register("mixture-embed", MixtureEmbed)
+    register("mixture-embed", MixtureEmbed, clusters=True)
 
 
 @hookimpl
