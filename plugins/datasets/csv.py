@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
-from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
+from musicbench.plugins.datasets.tables import (
+    id_like_columns,
+    read_table,
+    require_columns,
+    resolve_path,
+    select_features,
+)
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 
@@ -33,7 +39,18 @@ class CsvDataset(LoaderBase):
         Text columns, exposed as text modalities under their own names (a column
         named ``lyrics`` feeds the multimodal encoders).
     preprocessing, nonfinite
-        As for the ``spotify`` dataset.
+        As for the ``spotify`` dataset; ``nonfinite="impute"`` fills missing values
+        with the column median (recorded in the notes).
+    na_values : sequence of str
+        Placeholders read as missing in feature columns (for example ``?`` or ``-``).
+    encoding : str, optional
+        The file's text encoding (default UTF-8, with or without a BOM).
+    sep : str, optional
+        The separator; default: sniffed among ``,`` ``;`` tab and ``|`` when the header
+        and the first records agree, else ``,``.
+
+    Without ``id_column`` and ``features``, an integer column unique on every row that
+    is named like an id or counts rows is left out of the features, with a note.
     """
 
     def __init__(
@@ -46,6 +63,9 @@ class CsvDataset(LoaderBase):
         text_columns: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
+        na_values: Sequence[str] = (),
+        encoding: str | None = None,
+        sep: str | None = None,
     ) -> None:
         self.path = path
         self.labels = labels
@@ -55,6 +75,9 @@ class CsvDataset(LoaderBase):
         self.text_columns = text_columns
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
+        self.na_values = na_values
+        self.encoding = encoding
+        self.sep = sep
 
     def load(self) -> Dataset:
         if self.path is None:
@@ -64,7 +87,7 @@ class CsvDataset(LoaderBase):
         if not labels:
             raise ConfigError("csv: give at least one label column (labels=...).")
         path = resolve_path(self.path, "", "csv")
-        frame = read_table(path, "csv")
+        frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
         non_features = {*labels, *texts, *([self.id_column] if self.id_column else [])}
         require_columns(frame, [*sorted(non_features), *(self.features or [])], path, "csv")
         if self.features is None:
@@ -73,6 +96,14 @@ class CsvDataset(LoaderBase):
             available = [c for c in frame.columns if c not in non_features and _mostly_numeric(frame[c])]
         else:
             available = [c for c in frame.columns if c not in non_features]
+        notes = []
+        if self.features is None and self.id_column is None:
+            for column in id_like_columns(frame, [c for c in available if c not in set(self.drop_features)]):
+                available.remove(column)
+                notes.append(
+                    f"left out column {column!r}: it looks like a track id (unique integers on every row), "
+                    f"not a feature; pass -P id_column={column} to use it as the id, or -P features=... to keep it"
+                )
         features = select_features(available, self.features, self.drop_features, "csv")
         return build_dataset(
             name="csv",
@@ -86,9 +117,12 @@ class CsvDataset(LoaderBase):
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
             params={**self.get_params(), "features": features},
+            notes=notes,
+            na_values=self.na_values,
         )
 
 
 def _mostly_numeric(column: pd.Series) -> bool:
     present = column.dropna()
+    present = present[present.astype(str).str.strip() != ""]
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
