@@ -89,14 +89,18 @@ class CsvDataset(LoaderBase):
         path = resolve_path(self.path, "", "csv")
         frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
         non_features = {*labels, *texts, *([self.id_column] if self.id_column else [])}
+        notes: list[str] = []
         require_columns(frame, [*sorted(non_features), *(self.features or [])], path, "csv")
         if self.features is None:
             # A mostly-numeric column is a feature, so a stray bad value in it is
             # reported (column, line) instead of silently dropping the column.
             available = [c for c in frame.columns if c not in non_features and _mostly_numeric(frame[c])]
+            skipped = [c for c in frame.columns if c not in non_features and c not in available]
+            if skipped:  # never silently: a decimal comma or a placeholder would hide a feature
+                notes = [f"left out {len(skipped)} non-numeric column(s): {', '.join(map(repr, skipped[:12]))}"
+                         f"{' ...' if len(skipped) > 12 else ''} (name them with -P features=... to use them)"]  # fmt: skip
         else:
             available = [c for c in frame.columns if c not in non_features]
-        notes = []
         if self.features is None and self.id_column is None:
             for column in id_like_columns(frame, [c for c in available if c not in set(self.drop_features)]):
                 available.remove(column)
