@@ -82,16 +82,20 @@ class CsvDataset(LoaderBase):
     def load(self) -> Dataset:
         if self.path is None:
             raise ConfigError("csv: pass the file with --data PATH.")
-        labels = [self.labels] if isinstance(self.labels, str) else list(self.labels)
-        texts = [self.text_columns] if isinstance(self.text_columns, str) else list(self.text_columns)
+        # Column names are text in the file: a name given as a number (-P labels=2019)
+        # or as one string must still mean that column, never its characters.
+        labels, texts = column_names(self.labels), column_names(self.text_columns)
+        wanted = None if self.features is None else column_names(self.features)
+        drop = column_names(self.drop_features)
+        id_column = None if self.id_column is None else str(self.id_column)
         if not labels:
             raise ConfigError("csv: give at least one label column (labels=...).")
         path = resolve_path(self.path, "", "csv")
         frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
-        non_features = {*labels, *texts, *([self.id_column] if self.id_column else [])}
+        non_features = {*labels, *texts, *([id_column] if id_column else [])}
         notes: list[str] = []
-        require_columns(frame, [*sorted(non_features), *(self.features or [])], path, "csv")
-        if self.features is None:
+        require_columns(frame, [*sorted(non_features), *(wanted or [])], path, "csv")
+        if wanted is None:
             # A mostly-numeric column is a feature, so a stray bad value in it is
             # reported (column, line) instead of silently dropping the column.
             available = [c for c in frame.columns if c not in non_features and _mostly_numeric(frame[c])]
@@ -101,14 +105,14 @@ class CsvDataset(LoaderBase):
                          f"{' ...' if len(skipped) > 12 else ''} (name them with -P features=... to use them)"]  # fmt: skip
         else:
             available = [c for c in frame.columns if c not in non_features]
-        if self.features is None and self.id_column is None:
-            for column in id_like_columns(frame, [c for c in available if c not in set(self.drop_features)]):
+        if wanted is None and id_column is None:
+            for column in id_like_columns(frame, [c for c in available if c not in set(drop)]):
                 available.remove(column)
                 notes.append(
                     f"left out column {column!r}: it looks like a track id (unique integers on every row), "
                     f"not a feature; pass -P id_column={column} to use it as the id, or -P features=... to keep it"
                 )
-        features = select_features(available, self.features, self.drop_features, "csv")
+        features = select_features(available, wanted, drop, "csv")
         return build_dataset(
             name="csv",
             frame=frame,
@@ -116,7 +120,7 @@ class CsvDataset(LoaderBase):
             feature_columns=features,
             label_columns={c: c for c in labels},
             text_columns={c: c for c in texts},
-            id_column=self.id_column,
+            id_column=id_column,
             primary_label=labels[0],
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
@@ -124,6 +128,15 @@ class CsvDataset(LoaderBase):
             notes=notes,
             na_values=self.na_values,
         )
+
+
+def column_names(value: object) -> list[str]:
+    """A parameter naming columns as a list of names (``None`` -> none, one value -> one name)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        return [str(value)]
+    return [str(v) for v in value]  # type: ignore[attr-defined]
 
 
 def _mostly_numeric(column: pd.Series) -> bool:

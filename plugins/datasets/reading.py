@@ -30,6 +30,8 @@ from musicbench.errors import ConfigError, DataError
 
 SEPARATORS = (",", ";", "\t", "|")
 """Separators tried, in order, when none is given."""
+SEPARATOR_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+"""Names for separators that are awkward on a command line (``-P sep=tab``)."""
 SNIFF_RECORDS = 50
 LINES_ATTR = "line_numbers"
 
@@ -158,8 +160,14 @@ def read_csv_text(path: Path, dataset: str, *, encoding: str | None = None, sep:
     Missing values are only empty fields and ``NA``-style tokens (pandas' defaults);
     a loader's ``na_values`` are applied to its feature columns later.
     """
+    if isinstance(sep, (list, tuple)) and not sep:
+        sep = ","  # "-P sep=," reaches here as an empty list (a comma splits -P values)
+    if isinstance(sep, str):
+        sep = SEPARATOR_NAMES.get(sep.lower(), sep)
     if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n"):
-        raise ConfigError(f"{dataset}: sep must be one character such as ',' ';' or a tab, got {sep!r}.")
+        raise ConfigError(
+            f"{dataset}: sep must be one character such as ',' or ';' (or tab, comma, semicolon, pipe), got {sep!r}."
+        )
     raw = path.read_bytes()
     kind = _compression(path, raw[:8])
     data = _decompress(path, raw, kind) if kind else raw
