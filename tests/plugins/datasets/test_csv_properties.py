@@ -83,7 +83,7 @@ def _bench(*args: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(table=tables())
 def test_any_table_loads_or_is_one_paragraph_and_exit_2(tmp_path_factory, table: tuple[str, list[str]]) -> None:
     text, params = table
@@ -93,4 +93,4 @@ def test_any_table_loads_or_is_one_paragraph_and_exit_2(tmp_path_factory, table:
     assert code in (0, 2), f"exit {code}: {err}"
     assert "Traceback" not in err and "internal error" not in err, err
     if code == 2:
-        assert err.startswith("error: ") and err.count("error: ") == 1, err
+        assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err  # one paragraph
