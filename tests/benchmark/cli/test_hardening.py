@@ -136,3 +136,20 @@ def test_a_damaged_store_is_exit_2_naming_the_file(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     _one_paragraph(done.stderr)
     assert f"{store}" in " ".join(done.stderr.split()) and ".recover" in done.stderr
+
+
+def test_a_plugin_that_fails_to_import_in_a_worker_shows_its_import_error(tmp_path: Path) -> None:
+    plugin = tmp_path / "worker_only_failure.py"
+    plugin.write_text(
+        "import multiprocessing\n"
+        "if multiprocessing.parent_process() is not None:\n"
+        "    raise ImportError('libfoo.so [gpu] is missing on this worker')\n"
+        "from musicbench import hookimpl\n"
+        "@hookimpl\n"
+        "def register_metrics(register):\n"
+        "    register('constant', lambda truth, pred: 0.5, scope='external', higher_is_better=True)\n"
+    )
+    code, _, err = _run(tmp_path, "--encoders", "pca-lite", "--clusterers", "kmeans-lite", "--plugin", str(plugin))
+    assert code == 2, err
+    _one_paragraph(err)
+    assert "ImportError" in err and "libfoo.so [gpu] is missing on this worker" in " ".join(err.split())
