@@ -153,3 +153,19 @@ def test_a_plugin_that_fails_to_import_in_a_worker_shows_its_import_error(tmp_pa
     assert code == 2, err
     _one_paragraph(err)
     assert "ImportError" in err and "libfoo.so [gpu] is missing on this worker" in " ".join(err.split())
+
+
+def test_rows_dropped_at_load_are_reported_by_run_and_in_every_leaderboard(tmp_path: Path) -> None:
+    rows = "".join(f"{'abc'[i % 3]},{'' if i % 4 == 0 else i % 7},{(i * 3) % 11}\n" for i in range(40))
+    (tmp_path / "t.csv").write_text("genre,a,b\n" + rows)
+    (tmp_path / "run.toml").write_text("seeds = 1\n[encoders.pca-lite]\nn_components = 2\n[clusterers.kmeans-lite]\n")
+    done = bench("run", "--dataset", "csv", "--data", "t.csv", "--store", "s.sqlite", "--plugin", TOY, *ISOLATE,
+                 "--config", "run.toml", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "dropped 10 of 40 row(s), 25.0 %" in " ".join(done.stderr.split())
+    board = bench("leaderboard", "--store", "s.sqlite", "--output", "lb", "--projection", "none", "--top", "0", cwd=tmp_path)
+    assert board.returncode == 0, board.stderr
+    for suffix in ("md", "html"):  # whatever the board is named after (the loader or the file)
+        (page,) = (tmp_path / "lb").glob(f"*.{suffix}")
+        text = " ".join(page.read_text().split())
+        assert "30 of the 40 rows read were used (10 dropped, 25.0 %)" in text
