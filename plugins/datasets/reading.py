@@ -78,10 +78,15 @@ def _decompress(path: Path, raw: bytes, kind: str) -> bytes:
         ) from None
 
 
+def _codec(encoding: str | None) -> str:
+    name = encoding or "utf-8"
+    return "utf-8-sig" if name.lower().replace("_", "-") in ("utf-8", "utf8") else name  # a BOM is not a name
+
+
 def _decode(path: Path, data: bytes, encoding: str | None) -> str:
     name = encoding or "utf-8"
     try:
-        text = data.decode("utf-8-sig" if name.lower().replace("_", "-") in ("utf-8", "utf8") else name)
+        text = data.decode(_codec(encoding))
     except LookupError:
         raise ConfigError(f"Unknown encoding {name!r} for {path}: use a Python codec name such as utf-8 or latin-1.") from None
     except UnicodeDecodeError as exc:
@@ -174,14 +179,19 @@ def read_csv_text(path: Path, dataset: str, *, encoding: str | None = None, sep:
     text = _decode(path, data, encoding)
     if not text.strip():
         raise DataError(f"{dataset}: the file {path} is empty; expected a CSV with a header row.")
-    sep = sep or _sniff(text)
+    # The separator and the header come from the start of the file: reading all of
+    # it with the csv module would double the load time of a large table.
+    sample = text[: 1 << 20]
+    sep = sep or _sniff(sample)
     try:
-        rows, starts = _records(text, sep)
+        header = _records(sample, sep, limit=1)[0]
     except csv.Error as exc:
         raise DataError(f"{dataset}: {path} is not a readable CSV file: {exc}.") from None
-    _check_header(path, rows[0], sep)
+    if not header:
+        raise DataError(f"{dataset}: the file {path} has no header row or no data.")
+    _check_header(path, header[0], sep)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, low_memory=False, skip_blank_lines=True)
+        frame = pd.read_csv(io.BytesIO(data), sep=sep, encoding=_codec(encoding), low_memory=False, skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise DataError(f"{dataset}: the file {path} has no header row or no data.") from None
     except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
@@ -190,8 +200,15 @@ def read_csv_text(path: Path, dataset: str, *, encoding: str | None = None, sep:
             f"{dataset}: {path} is not a readable CSV file with separator {sep!r}: {message}. Check that "
             "line, or pass the right separator with -P sep=..."
         ) from None
-    if len(starts) - 1 == len(frame):
-        frame.attrs[LINES_ATTR] = np.asarray(starts[1:], dtype=np.int64)
+    physical_lines = text.count("\n") + (not text.endswith("\n"))
+    if physical_lines != len(frame) + 1:
+        # Blank lines or multi-line fields: find where each record starts (the slow path).
+        try:
+            _, starts = _records(text, sep)
+        except csv.Error:
+            starts = []
+        if len(starts) - 1 == len(frame):
+            frame.attrs[LINES_ATTR] = np.asarray(starts[1:], dtype=np.int64)
     return frame
 
 
