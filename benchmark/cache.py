@@ -15,6 +15,7 @@ even when the writer is killed half-way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from musicbench.benchmark.hashing import digest, package_versions
+from musicbench.errors import ConfigError
 
 CACHE_FORMAT = 1
 """Bump when the way embeddings are produced or stored changes."""
@@ -76,6 +78,30 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+def probe_writable(folder: Path, what: str, fix: str) -> None:
+    """Write and remove a file in ``folder``, leaving nothing behind; fail clearly if that fails.
+
+    A real write, not :func:`os.access`: that answers yes for root on a read-only
+    mount and knows nothing of quotas. Folders created for the probe are removed.
+    """
+    missing: list[Path] = []
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        missing.append(ancestor)
+        ancestor = ancestor.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(f"{what} {folder} cannot be written ({exc.strerror or exc}). {fix}, or fix its permissions.") from None
+    finally:
+        for created in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                created.rmdir()
+
+
 class EmbeddingCache:
     """Embeddings on disk under ``root``, keyed by :func:`embedding_key`."""
 
@@ -98,11 +124,17 @@ class EmbeddingCache:
             embedding = np.load(self._path(key, ".npy"), allow_pickle=False)
             own_path = self._path(key, ".own.npy")
             own = np.load(own_path, allow_pickle=False) if meta.get("own_labels") else None
-        except (OSError, ValueError):
-            return None  # a damaged entry is a miss: the embedding is simply recomputed
-        if embedding.shape[0] != meta.get("n_tracks"):
+        except Exception:  # noqa: BLE001 - numpy raises EOFError, ValueError, OSError, zipfile errors...
+            return None  # a damaged entry (0 bytes, half written) is a miss: recomputed and rewritten
+        if not isinstance(meta, dict) or embedding.ndim != 2 or embedding.shape[0] != meta.get("n_tracks"):
+            return None
+        if own is not None and own.shape != (embedding.shape[0],):
             return None
         return CachedEmbedding(embedding, own, meta)
+
+    def check_writable(self) -> None:
+        """Fail with a clear message, before any work, if entries cannot be written here."""
+        probe_writable(self.root, "The embedding cache folder", "Pass --cache with a writable folder")
 
     def put(
         self, key: str, embedding: np.ndarray, own_labels: np.ndarray | None, meta: Mapping[str, Any]

@@ -96,7 +96,7 @@ def _seeds(where: str, value: Any) -> list[int]:
 
 
 def _positive(where: str, value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
         raise ConfigError(f"{where}: {what} must be a positive number, got {value!r}.")
     return float(value)
 

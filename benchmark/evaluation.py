@@ -86,6 +86,8 @@ def _call(spec: MetricSpec, *args: object) -> tuple[float, str | None]:
         value = float(spec.func(*args))
     except MetricUndefined as exc:
         return math.nan, exc.reason
+    except Exception as exc:  # noqa: BLE001 - one broken metric costs only its own figure
+        return math.nan, f"the metric {spec.name!r} failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
     if math.isnan(value):
         return value, "the metric is undefined for this partition"
     return value, None

@@ -124,8 +124,12 @@ def run_plan(
     start = time.perf_counter()
     run = _Run(plan, store, cache, registry, reporter)
     dataset = plan.dataset
+    # Rows read and kept, and the loader's notes (rows dropped or imputed, columns left
+    # out) travel with the dataset, so every leaderboard can say what was measured.
+    loaded = {k: dataset.params[k] for k in ("rows_read", "rows_kept") if k in dataset.params}
     store.put_dataset(DatasetRecord(dataset.fingerprint, dataset.name,
-                                    {"params": plan.config.dataset_params, "path": plan.config.data_path},
+                                    {"params": plan.config.dataset_params, "path": plan.config.data_path,
+                                     **loaded, "notes": list(dataset.notes)},
                                     dataset.n_tracks, dataset.primary_label, dataset.track_ids, dict(dataset.labels)))  # fmt: skip
     stored = store.statuses(c.key for c in plan.cells)
     redo = set(FAILED) if retry_failed else set()

@@ -17,6 +17,7 @@ and ``bench export`` need nothing but the store (and the cache for embeddings).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from musicbench.errors import ConfigError
+from musicbench.errors import ConfigError, DataError
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "error", "timeout", "skipped")
@@ -141,13 +142,61 @@ def unpack_arrays(blob: bytes) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
+def _damaged(path: Path, exc: BaseException) -> DataError:
+    """The one message for a store SQLite cannot read or write."""
+    text = " ".join(str(exc).split())
+    if any(s in text for s in ("disk is full", "disk I/O error", "readonly", "read-only", "unable to open")):
+        return DataError(
+            f"The result store {path} could not be written ({text}). Every cell finished before this is "
+            "stored; free disk space or fix the permissions, then run the same command again to go on."
+        )
+    return DataError(
+        f"The result store {path} is damaged ({type(exc).__name__}: {text}). Recover what is readable with "
+        f"`sqlite3 {path} .recover | sqlite3 recovered.sqlite` and pass --store recovered.sqlite, or move "
+        "the file aside and run again (its cells are recomputed)."
+    )
+
+
+def _guarded(method: Any) -> Any:
+    """Turn SQLite's errors on a damaged or full store into one :class:`DataError`."""
+
+    @functools.wraps(method)
+    def wrapper(self: ResultStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+
+    return wrapper
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse, before any work, a store that cannot persist or cannot be written."""
+    text = str(path)
+    if text in ("", ":memory:") or text.startswith("file:") or "mode=memory" in text:
+        raise ConfigError(
+            f"--store {text or repr(text)} would keep the results in memory only and lose them when the "
+            "command ends. Give a file path, for example --store results.sqlite."
+        )
+    if path.is_dir():
+        raise ConfigError(f"The result store {path} is a folder; give a file path such as {path / 'musicbench.sqlite'}.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(f"The folder of the result store {path} does not exist; create it or pass another --store.")
+    # SQLite in WAL mode writes <store>-wal and <store>-shm beside the file.
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(
+            f"The result store {path} cannot be written (no write permission on the file or its folder "
+            f"{folder}). Pass --store with a path in a writable folder."
+        )
+
+
 class ResultStore:
     """A SQLite result store at ``path`` (created on first use)."""
 
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_STORE) -> None:
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            raise ConfigError(f"The folder of the result store {self.path} does not exist.")
+        check_store_path(self.path)
         try:
             # isolation_level=None: transactions are explicit, one per write.
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -156,7 +205,7 @@ class ResultStore:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._create()
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{self.path} is not a usable musicbench result store: {exc}.") from exc
+            raise _damaged(self.path, exc) from None
 
     def _create(self) -> None:
         with self._transaction():
@@ -187,6 +236,7 @@ class ResultStore:
         self._db.close()
 
     # -- writing ---------------------------------------------------------------
+    @_guarded
     def put_dataset(self, record: DatasetRecord) -> None:
         arrays = pack_arrays(track_ids=record.track_ids, **{f"label:{k}": v for k, v in record.labels.items()})
         with self._transaction():
@@ -196,6 +246,7 @@ class ResultStore:
                  record.n_tracks, record.primary_label, arrays),
             )  # fmt: skip
 
+    @_guarded
     def put(self, record: CellRecord) -> None:
         """Write one cell, replacing any row with the same key, and commit."""
         if record.status not in STATUSES:
@@ -210,6 +261,7 @@ class ResultStore:
             self._db.execute(f"INSERT OR REPLACE INTO cells ({columns}) VALUES ({marks})", row)
 
     # -- reading ---------------------------------------------------------------
+    @_guarded
     def statuses(self, keys: Iterable[str]) -> dict[str, str]:
         """``{key: status}`` for the given keys that have a row."""
         keys = list(keys)
@@ -236,6 +288,7 @@ class ResultStore:
         """Cells whose key starts with ``key_prefix``."""
         return self._select("WHERE key LIKE ?", [key_prefix.replace("%", "") + "%"], True)
 
+    @_guarded
     def _select(self, where: str, args: list[Any], with_labels: bool) -> list[CellRecord]:
         names = [n for n in CellRecord.__dataclass_fields__ if n != "labels"]
         columns = ", ".join(names) + (", labels" if with_labels else "")
@@ -243,13 +296,24 @@ class ResultStore:
         records = []
         for row in self._db.execute(query, args):
             values = dict(zip(names, row))
-            for name in _JSON_COLUMNS:
-                values[name] = json.loads(values[name])
-            blob = row[-1] if with_labels else None
-            values["labels"] = None if blob is None else np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
-            records.append(CellRecord(**values))
+            try:
+                for name in _JSON_COLUMNS:
+                    values[name] = json.loads(values[name])
+                blob = row[-1] if with_labels else None
+                values["labels"] = None if blob is None else np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+                records.append(CellRecord(**values))
+            except (ValueError, TypeError, EOFError, OSError, zlib.error) as exc:
+                raise self._damaged_row("cells", "key", values.get("key"), exc) from None
         return records
 
+    def _damaged_row(self, table: str, column: str, key: Any, exc: BaseException) -> DataError:
+        return DataError(
+            f"The result store {self.path} has a damaged row in {table} ({column} {key!r}: "
+            f"{type(exc).__name__}: {' '.join(str(exc).split())}). Delete it with "
+            f"`sqlite3 {self.path} \"DELETE FROM {table} WHERE {column} = '{key}'\"` and run again to recompute it."
+        )
+
+    @_guarded
     def datasets(self) -> list[tuple[str, str]]:
         """``(name, fingerprint)`` of every dataset with cells, most recent first."""
         query = (
@@ -258,6 +322,7 @@ class ResultStore:
         )
         return [(name, fp) for name, fp, _ in self._db.execute(query)]
 
+    @_guarded
     def dataset(self, fingerprint: str) -> DatasetRecord | None:
         row = self._db.execute(
             "SELECT fingerprint, name, args, n_tracks, primary_label, arrays FROM datasets WHERE fingerprint = ?",
@@ -265,9 +330,12 @@ class ResultStore:
         ).fetchone()
         if row is None:
             return None
-        arrays = unpack_arrays(row[5])
-        labels = {k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("label:")}
-        return DatasetRecord(row[0], row[1], json.loads(row[2]), row[3], row[4], arrays["track_ids"], labels)
+        try:
+            arrays = unpack_arrays(row[5])
+            labels = {k.split(":", 1)[1]: v for k, v in arrays.items() if k.startswith("label:")}
+            return DatasetRecord(row[0], row[1], json.loads(row[2]), row[3], row[4], arrays["track_ids"], labels)
+        except Exception as exc:  # noqa: BLE001 - numpy's npz reader raises many kinds
+            raise self._damaged_row("datasets", "fingerprint", fingerprint, exc) from None
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:

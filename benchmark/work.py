@@ -97,9 +97,12 @@ class WorkerState:
         )
         versions = dict(context.plugin_versions)
         if self.registry.plugin_versions() != versions:
+            # A plugin that imports in the planner but not here: its own error says why.
+            failed = "; ".join(f"{f.plugin} ({f.location}): {f.error}" for f in self.registry.failures)
             raise MusicbenchError(
                 f"This worker's plugins {self.registry.plugin_versions()} differ from the planner's "
                 f"{versions}: install the same plugins (and plugin files) on every worker."
+                + (f" Plugins that failed to load on this worker: {failed}." if failed else "")
             )
         self.dataset: Dataset = load_dataset(
             self.registry, context.dataset, dict(context.dataset_params), context.data_path
@@ -194,7 +197,13 @@ def _check_labels(name: str, labels: Any, n: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
         raise MusicbenchError(f"{name!r} returned cluster labels {labels.dtype} {labels.shape}, expected ({n},) integers")
-    return labels.astype(np.int32)
+    if n and int(labels.min()) < -1:
+        raise MusicbenchError(f"{name!r} returned the cluster label {int(labels.min())}; labels are 0, 1, ... with -1 for noise")
+    if n and int(labels.max()) > np.iinfo(np.int64).max:
+        raise MusicbenchError(f"{name!r} returned the cluster label {int(labels.max())}, larger than a 64-bit integer holds")
+    # The narrowest dtype that holds every label exactly: int32 wrapped large labels before.
+    fits32 = not n or int(labels.max()) <= np.iinfo(np.int32).max
+    return labels.astype(np.int32 if fits32 else np.int64)
 
 
 def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarray | None, result: TaskResult) -> None:

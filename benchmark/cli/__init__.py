@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
-from rich.markup import escape
 
 from musicbench.benchmark.cli import datasets, export, leaderboard, new, plugins, results, run
-from musicbench.benchmark.cli.common import err
-from musicbench import MusicbenchError, __version__
+from musicbench.benchmark.cli.errors import run_cli
+from musicbench import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,17 +25,5 @@ cli.add_command(results.results)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``bench``: user errors become one paragraph and exit code 2."""
-    try:
-        cli.main(args=argv, prog_name="bench", standalone_mode=False)
-    except MusicbenchError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    """Entry point of ``bench``: see :mod:`musicbench.benchmark.cli.errors` for the exit codes."""
+    run_cli(cli, argv)

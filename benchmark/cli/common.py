@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from musicbench import Registry, build_registry
 
@@ -48,8 +49,8 @@ def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = ()
     registry = build_registry(plugin_files=plugin_files, disabled=disabled)
     for failure in registry.failures:
         err.print(
-            f"[yellow]warning:[/] plugin {failure.plugin!r} ({failure.origin}: {failure.location}) "
-            f"was skipped: {failure.error}",
+            "[yellow]warning:[/] "
+            + escape(f"plugin {failure.plugin!r} ({failure.origin}: {failure.location}) was skipped: {failure.error}"),
             highlight=False,
             soft_wrap=True,
         )

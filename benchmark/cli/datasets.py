@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from musicbench.benchmark.cli.common import out, plugin_options
@@ -24,7 +26,7 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
     for column in ("name", "source", "description"):
         table.add_column(column)
     for entry in registry.entries("dataset"):
-        table.add_row(entry.name, entry.source.plugin, entry.description)
+        table.add_row(escape(entry.name), escape(entry.source.plugin), escape(entry.description or ""))
     out.print(table)
 
 
@@ -37,16 +39,18 @@ def show(name: str, path: str | None, params: tuple[str, ...], registry: Registr
     """Load a dataset and show its size, features, modalities and label counts."""
     loader = registry.get("dataset", name).factory
     dataset = load_dataset(registry, name, parse_assignments(params, "dataset parameter", loader), path)
-    out.print(f"[bold]{dataset.name}[/]: {dataset.n_tracks:,} tracks x {len(dataset.feature_names)} features")
-    out.print(f"features: {', '.join(dataset.feature_names)}")
-    out.print(f"modalities: {', '.join(dataset.modalities)}")
-    out.print(f"primary label: {dataset.primary_label} ({dataset.n_classes()} classes)")
-    out.print(f"fingerprint: {dataset.fingerprint}")
+    # Every name and value here comes from a plugin or a user's file: printed as text.
+    say = functools.partial(out.print, markup=False, highlight=False, soft_wrap=True)
+    say(f"{dataset.name}: {dataset.n_tracks:,} tracks x {len(dataset.feature_names)} features")
+    say(f"features: {', '.join(dataset.feature_names)}")
+    say(f"modalities: {', '.join(dataset.modalities)}")
+    say(f"primary label: {dataset.primary_label} ({dataset.n_classes()} classes)")
+    say(f"fingerprint: {dataset.fingerprint}")
     for note in dataset.notes:
-        out.print(f"note: {note}")
+        say(f"note: {note}")
     for label, values in dataset.labels.items():
         counts = Counter(values.tolist())
         missing = counts.pop(MISSING_LABEL, 0)
         shown = " · ".join(f"{k} {v:,}" for k, v in counts.most_common(12))
         more = f" · ... {len(counts) - 12} more" if len(counts) > 12 else ""
-        out.print(f"{label} ({len(counts)}): {shown}{more}" + (f" · missing {missing:,}" if missing else ""))
+        say(f"{label} ({len(counts)}): {shown}{more}" + (f" · missing {missing:,}" if missing else ""))

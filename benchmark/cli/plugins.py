@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from musicbench import KINDS, ConfigError, MetricInfo, PluginEntry, Registry, UnknownPluginError
@@ -33,10 +34,12 @@ def plugins(ctx: click.Context, registry: Registry) -> None:
     for kind in KINDS:
         for entry in registry.entries(kind):
             src = entry.source
-            table.add_row(kind, entry.name, src.origin, src.location, src.version, _needs(entry))
+            # Plugin-supplied text is data: escaped so "[/]" cannot crash rich and "[torch]" stays.
+            table.add_row(*map(escape, (kind, entry.name, src.origin, src.location, src.version, _needs(entry))))
     out.print(table)
     for failure in registry.failures:
-        out.print(f"[red]failed:[/] {failure.plugin} ({failure.origin}: {failure.location}): {failure.error}")
+        out.print("[red]failed:[/] " + escape(f"{failure.plugin} ({failure.origin}: {failure.location}): {failure.error}"),
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @plugins.command("check")
@@ -60,7 +63,7 @@ def check(names: tuple[str, ...], registry: Registry) -> None:
         result = run_check(entry, dataset)
         failed += result.status == "fail"
         colour = {"pass": "green", "fail": "red", "skip": "yellow"}[result.status]
-        table.add_row(entry.kind, entry.name, f"[{colour}]{result.status}[/]", result.detail)
+        table.add_row(escape(entry.kind), escape(entry.name), f"[{colour}]{result.status}[/]", escape(result.detail or ""))
     out.print(table)
     out.print(f"{len(entries) - failed} of {len(entries)} plugins passed or were skipped; {failed} failed.")
     sys.exit(1 if failed or registry.failures else 0)

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import err, out, plugin_options
 from musicbench.benchmark.cli.leaderboard import top_table
+from musicbench.benchmark.cli.preflight import MAX_CELLS, preflight
 from musicbench.benchmark.config import OWN, RunConfig, read_config, select
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.leaderboard import build
@@ -73,12 +75,13 @@ def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[s
 @click.option("--force", is_flag=True, help="Recompute every cell and embedding, even those stored.")
 @click.option("--retry-failed", is_flag=True, help="Recompute cells stored as error or timeout.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end.")
+@click.option("--max-cells", type=click.IntRange(min=1), default=MAX_CELLS, show_default=True, help="Refuse grids with more cells.")
 @plugin_options
 def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str | None, dataset_params: tuple[str, ...],
         encoders: str | None, clusterers: str | None, encoder_params: tuple[str, ...],
         clusterer_params: tuple[str, ...], seeds: int | None, jobs: int, threads: int | None,
         scheduler: str | None, config_file: str | None, store: str, cache_dir: str | None, timeout: float | None,
-        force: bool, retry_failed: bool, top: int) -> None:  # fmt: skip
+        force: bool, retry_failed: bool, top: int, max_cells: int) -> None:  # fmt: skip
     """Run every encoder x clusterer cell over the seeds; stored cells are not recomputed.
 
     Exits with 1 if any cell failed or timed out (skipped cells are not failures).
@@ -101,7 +104,11 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
         _merge_grids(grids, parse_grid_options(items, kind, factories))
     if scheduler and jobs > 1:
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
+    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
+    log_path = preflight(config, Path(store), cache, max_cells)
     data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
+    for note in data.notes:  # rows dropped or imputed, columns left out: never silent
+        err.print(escape(f"{data.name}: {note}"), highlight=False, soft_wrap=True)
     plan = make_plan(registry, config, data)  # every check happens here, before any work
     params = click.get_current_context().params
     # One thread per worker by default: measured faster than sharing cores between
@@ -119,21 +126,20 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
 
         infos = [registry.get("encoder", n).info for n in config.encoders]
         preload = [info.preload for info in infos if isinstance(info, EncoderInfo) and info.preload]
-        return LocalPool(context, jobs, config.timeout, preload)
+        return LocalPool(context, jobs, config.timeout, preload, log_path=log_path)
 
     results = ResultStore(store)
-    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
     metric = f"nmi[{data.primary_label}]"
     summary = run_plan(plan, registry, results, cache, make_executor, Reporter(err, metric),
                        force=force, retry_failed=retry_failed)  # fmt: skip
     counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
-    err.print(f"{summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
-              f"Store: {store}", highlight=False, soft_wrap=True)  # fmt: skip
+    err.print(escape(f"{summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
+                     f"Store: {store}. Plugin output: {log_path}"), highlight=False, soft_wrap=True)  # fmt: skip
     if top and summary.statuses["ok"]:
         try:
             out.print(top_table(build(results, data.name, fingerprint=data.fingerprint), top))
         except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
-            err.print(f"No leaderboard: {exc}", highlight=False, soft_wrap=True)
+            err.print(escape(f"No leaderboard: {exc}"), highlight=False, soft_wrap=True)
     results.close()
     if summary.failed:
         sys.exit(1)

@@ -16,26 +16,54 @@ before it takes work, so the start-up is not charged to any cell or its timeout.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, run_task, worker_state
+from musicbench.benchmark.work import (
+    ClusterTask,
+    EncodeTask,
+    TaskResult,
+    WorkerContext,
+    describe_exception,
+    run_task,
+    worker_state,
+)
 from musicbench.errors import MusicbenchError
 
 START_TIMEOUT_S = 300.0
 """How long a worker may take to import its plugins and load the dataset."""
 
 
-def _worker_main(conn: Connection, context: WorkerContext) -> None:
+def _capture_output(log_path: str | None) -> None:
+    """Send this worker's stdout and stderr (Python and native) to the run's log.
+
+    A plugin that prints, or a library that logs, would otherwise interleave its
+    text with bench's progress lines; the log keeps it, marked with each task.
+    """
+    if log_path is None:
+        return
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _worker_main(conn: Connection, context: WorkerContext, log_path: str | None = None) -> None:
+    _capture_output(log_path)
     try:
         worker_state(context)
     except Exception as exc:
-        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        conn.send(("failed", describe_exception(exc)))
         return
     try:
         conn.send(("ready", None))
@@ -44,15 +72,20 @@ def _worker_main(conn: Connection, context: WorkerContext) -> None:
             if message is None:
                 return
             task_id, task, embedding, own = message
-            conn.send(("done", (task_id, run_task(context, task, embedding, own))))
+            if log_path is not None:
+                print(f"--- worker {os.getpid()}: task {task_id}: {task}", flush=True)
+            result = run_task(context, task, embedding, own)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            conn.send(("done", (task_id, result)))
     except (EOFError, OSError):
         return  # the runner is gone (killed): nobody wants the result, so exit quietly
 
 
 class _Worker:
-    def __init__(self, ctx: Any, context: WorkerContext) -> None:
+    def __init__(self, ctx: Any, context: WorkerContext, log_path: str | None = None) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, context), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, context, log_path), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -81,8 +114,12 @@ class LocalPool:
     plugin's ``preload`` meta (compiling numba code once instead of once per worker).
     """
 
-    def __init__(self, context: WorkerContext, jobs: int, timeout: float | None, preload: Sequence[str] = ()) -> None:
+    def __init__(self, context: WorkerContext, jobs: int, timeout: float | None, preload: Sequence[str] = (),
+                 log_path: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
         self._ctx = _context(preload)
+        self._log = None if log_path is None else str(log_path)
+        if log_path is not None:
+            Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         self._context = context
         self._timeout = timeout
         # Clusterer tasks go first: they finish cells (committed at once), while an
@@ -90,7 +127,7 @@ class LocalPool:
         self._urgent: deque[tuple[int, Any, Any, Any]] = deque()
         self._queue: deque[tuple[int, Any, Any, Any]] = deque()
         self._next_id = 0
-        self._workers = [_Worker(self._ctx, context) for _ in range(max(1, jobs))]
+        self._workers = [_Worker(self._ctx, context, self._log) for _ in range(max(1, jobs))]
 
     def submit(self, task: EncodeTask | ClusterTask, embedding: np.ndarray | None = None,
                own_labels: np.ndarray | None = None) -> int:  # fmt: skip
@@ -109,7 +146,7 @@ class LocalPool:
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
-        self._workers[self._workers.index(worker)] = _Worker(self._ctx, self._context)
+        self._workers[self._workers.index(worker)] = _Worker(self._ctx, self._context, self._log)
 
     def _deadline(self, worker: _Worker) -> float | None:
         if not worker.ready:

@@ -17,7 +17,7 @@ from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard import figures
 from musicbench.benchmark.leaderboard.table import Leaderboard
 from musicbench.benchmark.store import ResultStore
-from musicbench.benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text
+from musicbench.benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text, rows_note
 from musicbench import MISSING_LABEL
 
 STYLE = """
@@ -92,7 +92,7 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
         + f", fingerprint {_e(lb.fingerprint[:12])}. Ranked by <b>{_e(lb.metric)}</b> "
         f"({'higher' if lb.higher_is_better else 'lower'} is better), {lb.n_cells} cells.</p>",
         _table(header, rows, numeric_from=3, best=True) if rows else "<p>No cell finished with a value of this metric.</p>",
-        f'<p class="note">{_e(TIES_NOTE)}</p><p class="note">{_e(SPACES_NOTE)}</p>',
+        f'<p class="note">{_e(TIES_NOTE)}</p><p class="note">{_e(SPACES_NOTE)}</p><p class="note">{_e(rows_note(lb))}</p>',
     ]  # fmt: skip
     if lb.entries:
         images["heatmap"] = figures.heatmap(lb)

@@ -62,6 +62,15 @@ def summary_line(lb: Leaderboard) -> str:
             f"{lb.n_cells} cells; newest cell {lb.newest[:19].replace('T', ' ')} UTC.")  # fmt: skip
 
 
+def rows_note(lb: Leaderboard) -> str:
+    """What the loader did to the file's rows (dropped, imputed, columns left out), or ""."""
+    args = lb.dataset.args if lb.dataset else {}
+    read, kept = args.get("rows_read"), args.get("rows_kept")
+    counts = f"{kept:,} of the {read:,} rows read were used ({read - kept:,} dropped, {100 * (read - kept) / read:.1f} %)" if read else ""
+    notes = "; ".join(str(n) for n in args.get("notes", ()))
+    return "Loading: " + "; ".join(filter(None, [counts, notes])) + "." if counts or notes else ""
+
+
 def to_markdown(lb: Leaderboard, top: int | None = None) -> str:
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", *(md_escape(m) for m in metrics), "seeds", "fit s"]
@@ -75,7 +84,7 @@ def to_markdown(lb: Leaderboard, top: int | None = None) -> str:
     lines += _md_table(header, rows) if rows else ["No cell finished with a value of this metric."]
     if "@latent" in lb.metric:
         lines += ["", "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders."]
-    lines += ["", TIES_NOTE, "", SPACES_NOTE]
+    lines += ["", TIES_NOTE, "", SPACES_NOTE] + (["", md_escape(rows_note(lb))] if rows_note(lb) else [])
     if lb.unranked:
         names = ", ".join(md_escape(f"{e.encoder_label} x {e.clusterer_label}") for e in lb.unranked)
         lines += ["", f"Finished but without a value of {md_escape(lb.metric)} (undefined): {names}."]

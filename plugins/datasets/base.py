@@ -11,7 +11,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from musicbench.plugins.datasets.preprocessing import preprocess
+from musicbench.plugins.datasets.reading import line_numbers
 from musicbench.plugins.datasets.tables import (
+    check_labels,
+    check_magnitudes,
     file_sha256,
     fingerprint,
     numeric_features,
@@ -42,13 +45,17 @@ def build_dataset(
     nonfinite: str,
     params: Mapping[str, Any],
     notes: Sequence[str] = (),
+    na_values: Any = (),
 ) -> Dataset:
     """Validate ``frame`` and turn it into a preprocessed :class:`Dataset`.
 
     ``label_columns`` and ``text_columns`` map the dataset's names (``genre``,
     ``lyrics``) to the file's column names.
     """
-    raw, keep, feature_notes = numeric_features(frame, feature_columns, path, name, nonfinite)
+    raw, keep, feature_notes = numeric_features(frame, feature_columns, path, name, nonfinite, na_values)
+    lines = line_numbers(frame)
+    check_magnitudes(raw[keep], None, feature_columns, lines[keep], path, name, preprocessing)
+    n_read = len(frame)
     frame = frame.loc[keep]
     if id_column is not None:
         ids = text_column(frame[id_column])
@@ -61,17 +68,24 @@ def build_dataset(
             )
     else:
         # Line numbers identify rows of a file without an id column.
-        ids = np.array([str(i + 2) for i in np.flatnonzero(keep)], dtype=object)
+        ids = np.array([str(line) for line in lines[keep]], dtype=object)
+    labels = {k: text_column(frame[c]) for k, c in label_columns.items()}
+    label_notes = check_labels(labels, label_columns, primary_label, path, name)
+    audio = preprocess(raw[keep], preprocessing)
+    check_magnitudes(raw[keep], audio, feature_columns, lines[keep], path, name, preprocessing)
     recorded = {**params, "path": str(path)}
+    # Rows read and kept are outcomes, not inputs: recorded beside the parameters
+    # (runs and leaderboards report them) but left out of the fingerprint.
+    loaded = {"rows_read": n_read, "rows_kept": int(keep.sum())}
     return Dataset(
         name=name,
-        audio=preprocess(raw[keep], preprocessing),
+        audio=audio,
         feature_names=tuple(feature_columns),
         track_ids=ids,
-        labels={k: text_column(frame[c]) for k, c in label_columns.items()},
+        labels=labels,
         texts={k: text_column(frame[c]) for k, c in (text_columns or {}).items()},
         primary_label=primary_label,
-        params=recorded,
+        params={**recorded, **loaded},
         fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k != "path"}),
-        notes=(*notes, *feature_notes),
+        notes=(*notes, *feature_notes, *label_notes),
     )

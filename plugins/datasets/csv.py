@@ -8,7 +8,13 @@ from collections.abc import Sequence
 import pandas as pd
 
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
-from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
+from musicbench.plugins.datasets.tables import (
+    id_like_columns,
+    read_table,
+    require_columns,
+    resolve_path,
+    select_features,
+)
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 
@@ -33,7 +39,18 @@ class CsvDataset(LoaderBase):
         Text columns, exposed as text modalities under their own names (a column
         named ``lyrics`` feeds the multimodal encoders).
     preprocessing, nonfinite
-        As for the ``spotify`` dataset.
+        As for the ``spotify`` dataset; ``nonfinite="impute"`` fills missing values
+        with the column median (recorded in the notes).
+    na_values : sequence of str
+        Placeholders read as missing in feature columns (for example ``?`` or ``-``).
+    encoding : str, optional
+        The file's text encoding (default UTF-8, with or without a BOM).
+    sep : str, optional
+        The separator; default: sniffed among ``,`` ``;`` tab and ``|`` when the header
+        and the first records agree, else ``,``.
+
+    Without ``id_column`` and ``features``, an integer column unique on every row that
+    is named like an id or counts rows is left out of the features, with a note.
     """
 
     def __init__(
@@ -46,6 +63,9 @@ class CsvDataset(LoaderBase):
         text_columns: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
+        na_values: Sequence[str] = (),
+        encoding: str | None = None,
+        sep: str | None = None,
     ) -> None:
         self.path = path
         self.labels = labels
@@ -55,25 +75,44 @@ class CsvDataset(LoaderBase):
         self.text_columns = text_columns
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
+        self.na_values = na_values
+        self.encoding = encoding
+        self.sep = sep
 
     def load(self) -> Dataset:
         if self.path is None:
             raise ConfigError("csv: pass the file with --data PATH.")
-        labels = [self.labels] if isinstance(self.labels, str) else list(self.labels)
-        texts = [self.text_columns] if isinstance(self.text_columns, str) else list(self.text_columns)
+        # Column names are text in the file: a name given as a number (-P labels=2019)
+        # or as one string must still mean that column, never its characters.
+        labels, texts = column_names(self.labels), column_names(self.text_columns)
+        wanted = None if self.features is None else column_names(self.features)
+        drop = column_names(self.drop_features)
+        id_column = None if self.id_column is None else str(self.id_column)
         if not labels:
             raise ConfigError("csv: give at least one label column (labels=...).")
         path = resolve_path(self.path, "", "csv")
-        frame = read_table(path, "csv")
-        non_features = {*labels, *texts, *([self.id_column] if self.id_column else [])}
-        require_columns(frame, [*sorted(non_features), *(self.features or [])], path, "csv")
-        if self.features is None:
+        frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
+        non_features = {*labels, *texts, *([id_column] if id_column else [])}
+        notes: list[str] = []
+        require_columns(frame, [*sorted(non_features), *(wanted or [])], path, "csv")
+        if wanted is None:
             # A mostly-numeric column is a feature, so a stray bad value in it is
             # reported (column, line) instead of silently dropping the column.
             available = [c for c in frame.columns if c not in non_features and _mostly_numeric(frame[c])]
+            skipped = [c for c in frame.columns if c not in non_features and c not in available]
+            if skipped:  # never silently: a decimal comma or a placeholder would hide a feature
+                notes = [f"left out {len(skipped)} non-numeric column(s): {', '.join(map(repr, skipped[:12]))}"
+                         f"{' ...' if len(skipped) > 12 else ''} (name them with -P features=... to use them)"]  # fmt: skip
         else:
             available = [c for c in frame.columns if c not in non_features]
-        features = select_features(available, self.features, self.drop_features, "csv")
+        if wanted is None and id_column is None:
+            for column in id_like_columns(frame, [c for c in available if c not in set(drop)]):
+                available.remove(column)
+                notes.append(
+                    f"left out column {column!r}: it looks like a track id (unique integers on every row), "
+                    f"not a feature; pass -P id_column={column} to use it as the id, or -P features=... to keep it"
+                )
+        features = select_features(available, wanted, drop, "csv")
         return build_dataset(
             name="csv",
             frame=frame,
@@ -81,14 +120,26 @@ class CsvDataset(LoaderBase):
             feature_columns=features,
             label_columns={c: c for c in labels},
             text_columns={c: c for c in texts},
-            id_column=self.id_column,
+            id_column=id_column,
             primary_label=labels[0],
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
             params={**self.get_params(), "features": features},
+            notes=notes,
+            na_values=self.na_values,
         )
+
+
+def column_names(value: object) -> list[str]:
+    """A parameter naming columns as a list of names (``None`` -> none, one value -> one name)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        return [str(value)]
+    return [str(v) for v in value]  # type: ignore[attr-defined]
 
 
 def _mostly_numeric(column: pd.Series) -> bool:
     present = column.dropna()
+    present = present[present.astype(str).str.strip() != ""]
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5

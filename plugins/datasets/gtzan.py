@@ -26,6 +26,8 @@ class GtzanDataset(LoaderBase):
         dataset. Default: ``gtzan_features_30_sec.csv`` in ``$MUSICBENCH_DATA_DIR``.
     features, drop_features, preprocessing, nonfinite
         As for the ``spotify`` dataset; all 57 features standardized by default.
+    na_values, encoding, sep
+        As for the ``csv`` dataset.
     """
 
     def __init__(
@@ -35,16 +37,22 @@ class GtzanDataset(LoaderBase):
         drop_features: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
+        na_values: Sequence[str] = (),
+        encoding: str | None = None,
+        sep: str | None = None,
     ) -> None:
         self.path = path
         self.features = features
         self.drop_features = drop_features
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
+        self.na_values = na_values
+        self.encoding = encoding
+        self.sep = sep
 
     def load(self) -> Dataset:
         path = resolve_path(self.path, DEFAULT_FILE, "gtzan")
-        frame = read_table(path, "gtzan")
+        frame = read_table(path, "gtzan", encoding=self.encoding, sep=self.sep)
         require_columns(frame, ("filename", "label", "chroma_stft_mean", "mfcc1_mean"), path, "gtzan")
         available = [c for c in frame.columns if c not in NON_FEATURES]
         features = select_features(available, self.features, self.drop_features, "gtzan")
@@ -59,4 +67,5 @@ class GtzanDataset(LoaderBase):
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
             params={**self.get_params(), "features": features},
+            na_values=self.na_values,
         )

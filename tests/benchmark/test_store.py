@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from musicbench.benchmark.store import SCHEMA_VERSION, CellRecord, DatasetRecord, ResultStore
-from musicbench.errors import ConfigError
+from musicbench.errors import ConfigError, DataError
 
 
 def _record(key: str = "k1", status: str = "ok", value: float | None = 0.5) -> CellRecord:
@@ -50,5 +50,5 @@ def test_another_schema_version_is_refused_clearly(tmp_path):
     with pytest.raises(ConfigError, match="schema version 99"):
         ResultStore(path)
     (tmp_path / "junk.sqlite").write_text("this is not a database, " * 100)
-    with pytest.raises(ConfigError, match="not a usable musicbench result store"):
+    with pytest.raises(DataError, match="junk.sqlite is damaged .*file is not a database.*recover"):
         ResultStore(tmp_path / "junk.sqlite")

@@ -37,7 +37,7 @@ def test_nonfinite_rows_are_dropped_and_counted(tmp_path: Path) -> None:
     text = "genre,a,b\nrock,1,2\npop,,4\nrock,inf,1\npop,2,2\n"
     data = CsvDataset(path=write(tmp_path, text)).load()
     assert data.n_tracks == 2
-    assert "dropped 2 row(s)" in data.notes[0] and "line 3" in data.notes[0]
+    assert "dropped 2 of 4 row(s), 50.0 %" in data.notes[0] and "line 3" in data.notes[0]
     with pytest.raises(DataError, match=r"2 row\(s\) with missing or infinite.*column 'a', line 3"):
         CsvDataset(path=write(tmp_path, text), nonfinite="error").load()
     assert np.isfinite(data.audio).all()
@@ -61,7 +61,7 @@ def test_no_labels_is_a_config_error(tmp_path: Path) -> None:
         ("genre,a,b\n", [], "has a header but no data rows"),
         ("genre,a,b\nrock,1,2\npop,3,x\nrock,oops,1\n", [], "column 'b' of .* must be numeric, but line 3 holds 'x'"),
         ("genre,a\nrock,1\n", ["-P", "features=a,c"], "lacks the column\\(s\\) c"),
-        ("genre,a\nrock,1\n", ["-P", "nonfinite=maybe"], "nonfinite must be one of drop, error"),
+        ("genre,a\nrock,1\n", ["-P", "nonfinite=maybe"], "nonfinite must be one of drop, impute, error"),
     ],
     ids=["missing-file", "empty-file", "header-only", "non-numeric", "missing-column", "bad-rule"],
 )
