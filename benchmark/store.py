@@ -250,6 +250,13 @@ class ResultStore:
             records.append(CellRecord(**values))
         return records
 
+    def timings(self) -> list[tuple[str, str, str, float, float]]:
+        """``(dataset fingerprint, encoder, clusterer, encode s, cluster s)`` of every ok cell,
+        for estimating how long a run's tasks take (the scheduler and the progress ETA)."""
+        query = ("SELECT dataset_fingerprint, encoder, clusterer, COALESCE(fit_s, 0) + COALESCE(transform_s, 0), "
+                 "COALESCE(cluster_s, 0) + COALESCE(metrics_s, 0) FROM cells WHERE status = 'ok'")  # fmt: skip
+        return [tuple(row) for row in self._db.execute(query)]  # type: ignore[misc]
+
     def datasets(self) -> list[tuple[str, str]]:
         """``(name, fingerprint)`` of every dataset with cells, most recent first."""
         query = (

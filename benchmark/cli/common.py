@@ -19,23 +19,29 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
-def plugin_options(func: F) -> F:
-    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable) to a command."""
-
-    @click.option(
+def plugin_flags(func: F) -> F:
+    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable), passed as
+    ``plugin_files`` and ``disabled``: for a command that builds the registry itself,
+    only when it needs it."""
+    return click.option(
         "--plugin",
         "plugin_files",
         multiple=True,
         type=click.Path(dir_okay=False),
         help="A local plugin file to load (repeatable; MUSICBENCH_PLUGINS adds more).",
-    )
-    @click.option(
+    )(click.option(
         "--disable",
         "disabled",
         multiple=True,
         metavar="NAME",
         help="Leave out a plugin or an entry by name (repeatable; MUSICBENCH_DISABLE adds more).",
-    )
+    )(func))
+
+
+def plugin_options(func: F) -> F:
+    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable) to a command."""
+
+    @plugin_flags
     @functools.wraps(func)
     def wrapper(*args: Any, plugin_files: Sequence[str], disabled: Sequence[str], **kwargs: Any) -> Any:
         return func(*args, registry=load_registry(plugin_files, disabled), **kwargs)

@@ -7,7 +7,6 @@ import sys
 import click
 from rich.table import Table
 
-from musicbench.benchmark.checks import run_check, tiny_dataset
 from musicbench.benchmark.cli.common import out, plugin_options
 from musicbench import KINDS, PluginEntry, Registry, UnknownPluginError
 
@@ -45,6 +44,8 @@ def plugins(ctx: click.Context, registry: Registry) -> None:
 @plugin_options
 def check(names: tuple[str, ...], registry: Registry) -> None:
     """Run each plugin's contract on a tiny synthetic dataset (default: all)."""
+    from musicbench.benchmark.checks import run_check, tiny_dataset  # scikit-learn: only for checks
+
     entries = [e for kind in KINDS for e in registry.entries(kind) if not names or e.name in names]
     unknown = set(names) - {e.name for e in entries}
     if unknown:

@@ -107,6 +107,10 @@ class LocalPool:
                 worker.conn.send(message)
                 worker.task, worker.task_started = message[0], time.monotonic()
 
+    def running(self) -> dict[int, float]:
+        """``{task id: time.monotonic() when it started}`` of the tasks running now."""
+        return {w.task: w.task_started for w in self._workers if w.task is not None}
+
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
         self._workers[self._workers.index(worker)] = _Worker(self._ctx, self._context)

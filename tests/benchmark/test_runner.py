@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.store import CellRecord, ResultStore
-from tests.benchmark.support import ISOLATE, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
+from tests.benchmark.support import ISOLATE, REPO, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
 
 
 def _rows(store: Path) -> list[CellRecord]:
@@ -172,3 +173,35 @@ def test_concurrent_runs_share_one_store(tmp_path):
         keys = [k for (k,) in db.execute("SELECT key FROM cells")]
     assert len(keys) == len(set(keys)) == 6
     assert all(r.status == "ok" for r in _rows(store))
+
+
+
+_HEAVY = ("torch", "sklearn", "scipy", "umap", "numba")
+
+
+def _rerun_imports(store: Path, plugin: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``bench run`` in a subprocess that prints, last, which heavy libraries it imported."""
+    args = ["run", "--store", str(store), "--plugin", str(plugin), *ISOLATE, *SMALL, "--encoders", "pca-lite",
+            "--clusterers", "kmeans-lite", "--seeds", "1", "--top", "0", *extra]  # fmt: skip
+    script = (f"import sys\nfrom musicbench.benchmark.cli import main\ntry:\n    main({args!r})\n"
+              f"finally:\n    print(sorted(m for m in {_HEAVY!r} if m in sys.modules))")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", script], cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
+
+
+def test_a_rerun_with_every_cell_stored_imports_no_plugin_and_a_change_is_seen(tmp_path):
+    store, plugin = tmp_path / "noop.sqlite", tmp_path / "toy.py"
+    plugin.write_text(TOY.read_text())
+    first = _rerun_imports(store, plugin)
+    assert first.returncode == 0 and "1 to compute" in first.stderr, first.stderr
+    assert "'sklearn'" in first.stdout  # the first run builds the registry (the toy plugin imports sklearn)
+    again = _rerun_imports(store, plugin)
+    assert again.returncode == 0 and "1 cells: 1 already in the store, 0 to compute." in again.stderr, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == "[]"  # no registry, dataset or estimator was needed
+    # Whatever forms a cell key misses the remembered plan: the plan is built again and
+    # the changed cell computed (an edited plugin file changes its version, so its keys).
+    plugin.write_text(TOY.read_text() + "\n# an edit\n")
+    for extra in (["-P", "n_tracks=201"], ["--threads", "2"], []):
+        changed = _rerun_imports(store, plugin, *extra)
+        assert "1 to compute" in changed.stderr, (extra, changed.stderr)
+    forced = _rerun_imports(store, plugin, "--force")
+    assert "'sklearn'" in forced.stdout and "1 to compute" in forced.stderr, forced.stderr
