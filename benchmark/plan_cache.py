@@ -19,8 +19,11 @@ key over everything that forms a cell key:
   ``$MUSICBENCH_DATA_DIR`` (where the built-in loaders read their default files),
   and the working directory (relative paths).
 
-Only plans of built-in dataset loaders are remembered: a third-party loader may read
-files this key does not cover. A miss (or any doubt) costs nothing but the normal
+Beyond the key, a remembered plan lists the file (path, size, modification time) of
+every module the planning process had imported: the plugins, the modules they import
+(an editable third-party plugin, a helper next to a plugin file) and the libraries.
+Any of them changed, and the plan is built again. Only plans of built-in dataset
+loaders are remembered: a third-party loader may read files this key does not cover. A miss (or any doubt) costs nothing but the normal
 path: the plan is built as before, and the runner decides what to compute from the
 store. So the cache can make a rerun fast, never make it skip a changed cell.
 """
@@ -33,6 +36,7 @@ import importlib.util
 import json
 import os
 import sys
+import sysconfig
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,9 +55,9 @@ def _file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def _stat(path: Path) -> list[Any]:
+def _stat(path: str | Path) -> list[Any]:
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError:
         return [str(path), "missing"]
     return [str(path), info.st_size, info.st_mtime_ns]
@@ -107,6 +111,17 @@ def plan_key(inputs: Mapping[str, Any], plugin_files: Sequence[str], disabled: I
     )  # fmt: skip
 
 
+def module_files() -> list[list[Any]]:
+    """Path, size and modification time of the file of every imported module.
+
+    The standard library is left out: it changes only with Python, whose version is
+    part of the key.
+    """
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
+    files = {f for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)}
+    return sorted(_stat(f) for f in files if os.path.isabs(f) and not f.startswith(stdlib))
+
+
 def plan_file(store: str | os.PathLike[str], key: str) -> Path:
     return Path(store).resolve().parent / ".musicbench" / "plans" / f"{key}.json"
 
@@ -117,7 +132,11 @@ def load_plan(store: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
         plan = json.loads(plan_file(store, key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return plan if isinstance(plan, dict) and plan.get("format") == PLAN_CACHE_FORMAT else None
+    if not isinstance(plan, dict) or plan.get("format") != PLAN_CACHE_FORMAT:
+        return None
+    if any(_stat(path) != [path, *rest] for path, *rest in plan.get("files", [])):
+        return None  # a module the planner imported has changed since
+    return plan
 
 
 def save_plan(store: str | os.PathLike[str], key: str, cell_keys: Sequence[str], dataset: str,
@@ -126,7 +145,7 @@ def save_plan(store: str | os.PathLike[str], key: str, cell_keys: Sequence[str],
     path = plan_file(store, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"format": PLAN_CACHE_FORMAT, "cells": list(cell_keys), "dataset": dataset,
-            "fingerprint": fingerprint, "primary_label": primary_label}  # fmt: skip
+            "fingerprint": fingerprint, "primary_label": primary_label, "files": module_files()}  # fmt: skip
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(body), encoding="utf-8")
     os.replace(tmp, path)
