@@ -87,8 +87,8 @@ class _Display(Progress):
     """The progress bar, then one line per worker."""
 
     def __init__(self, reporter: Reporter, *columns: Any, **kwargs: Any) -> None:
+        self.reporter = reporter  # before Progress.__init__, which renders once
         super().__init__(*columns, **kwargs)
-        self.reporter = reporter
 
     def get_renderables(self) -> Iterable[RenderableType]:
         yield self.make_tasks_table(self.tasks)
@@ -109,6 +109,7 @@ class Reporter:
         self.now_running: list[tuple[str, float]] = []
         self._work_s = 0.0  # expected seconds of work left (all workers) at _work_at
         self._work_at = time.monotonic()
+        self._counting = False
         self._progress: Progress | None = None
         self._task: Any = None
 
@@ -132,12 +133,15 @@ class Reporter:
         """What each worker does now (description, monotonic start) and the work left."""
         self.now_running = list(running)
         self._work_s, self._work_at = remaining_s, time.monotonic()
+        # While no task runs (the workers are starting), the work left does not shrink.
+        self._counting = bool(running)
         if self._progress is not None:
             self._progress.refresh()
 
     def eta_s(self) -> float:
         """Seconds until the end: the work left spread over the workers, counting down."""
-        return max(0.0, self._work_s / self.jobs - (time.monotonic() - self._work_at))
+        elapsed = time.monotonic() - self._work_at if self._counting else 0.0
+        return max(0.0, self._work_s / self.jobs - elapsed)
 
     def eta_text(self) -> str:
         return _seconds(self.eta_s())

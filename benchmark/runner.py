@@ -143,6 +143,9 @@ def run_plan(
         else:
             groups.setdefault(cell.embedding.key, []).append(cell)
     if groups:
+        # Starting the workers takes seconds (imports, the dataset): show an ETA meanwhile.
+        reporter.working([], sum(run.estimates.encode(cells[0].embedding.encoder)
+                                 + sum(run.estimates.cluster(c.clusterer) for c in cells) for cells in groups.values()))  # fmt: skip
         executor = make_executor()
         try:
             _execute(run, executor, groups, force)
