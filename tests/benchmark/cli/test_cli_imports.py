@@ -49,3 +49,8 @@ def test_the_cli_imports_no_heavy_library(code):
 
 def test_the_check_would_see_a_heavy_import():
     assert _heavy_after("import sklearn") == ["scipy", "sklearn"]  # the guard itself can fail
+
+
+def test_listing_datasets_imports_no_encoder_library():
+    code = "from musicbench.benchmark.cli import main\ntry:\n    main(['datasets'])\nexcept SystemExit:\n    pass"
+    assert not {"torch", "umap", "numba"} & set(_heavy_after(code))
