@@ -143,9 +143,12 @@ def save_plan(store: str | os.PathLike[str], key: str, cell_keys: Sequence[str],
               fingerprint: str, primary_label: str) -> None:  # fmt: skip
     """Remember a plan's cell keys (written atomically: readers never see half a file)."""
     path = plan_file(store, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
     body = {"format": PLAN_CACHE_FORMAT, "cells": list(cell_keys), "dataset": dataset,
             "fingerprint": fingerprint, "primary_label": primary_label, "files": module_files()}  # fmt: skip
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(body), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(body), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a read-only folder, a full disk: the next rerun just builds its plan
+        tmp.unlink(missing_ok=True)

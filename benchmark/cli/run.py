@@ -143,8 +143,6 @@ def _run(registry: Any, config: Any, plugin_files: tuple[str, ...], disabled: tu
     config.clusterers = select(registry, "clusterer", _names(clusterers), config.clusterers, take_all)
     data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
     plan = make_plan(registry, config, data, threads=threads)  # every check happens here, before any work
-    if registry.get("dataset", config.dataset).source.origin == "built-in":  # see plan_cache: others may read any file
-        save_plan(store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
     context = worker_context(registry, plugin_files, disabled, plan, threads)
 
     def make_executor():  # type: ignore[no-untyped-def]
@@ -157,7 +155,9 @@ def _run(registry: Any, config: Any, plugin_files: tuple[str, ...], disabled: tu
         preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
         return LocalPool(context, jobs, config.timeout, preload)
 
-    results = ResultStore(store)
+    results = ResultStore(store)  # checks the store's folder: the plan is remembered beside it
+    if registry.get("dataset", config.dataset).source.origin == "built-in":  # see plan_cache: others may read any file
+        save_plan(store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
     metric = f"nmi[{data.primary_label}]"
     reporter = Reporter(err, metric, jobs=1 if scheduler else jobs)
