@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool
     """
     from musicbench.benchmark.config import RunConfig, read_config
 
+    start = time.perf_counter()
     config = read_config(config_file) if config_file else RunConfig()
     if dataset:
         config.dataset, config.dataset_params, config.data_path = dataset, {}, None
@@ -78,7 +80,7 @@ def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool
                          config.clusterers, config.seeds, config.memory_budget]}  # fmt: skip
     key = plan_key(inputs, plugin_files, disabled, [config.data_path])
     known = None if force else load_plan(store, key)
-    if known is not None and _nothing_to_do(known, store, retry_failed, top):
+    if known is not None and _nothing_to_do(known, store, retry_failed, top, start):
         return
     _run(load_registry(plugin_files, disabled), config, plugin_files, disabled, take_all, encoders, clusterers,
          jobs, threads, scheduler, store, cache_dir, force, retry_failed, top, key)  # fmt: skip
@@ -90,7 +92,7 @@ def _parse(assignments: tuple[str, ...]) -> dict[str, Any]:
     return parse_assignments(assignments, "dataset parameter")
 
 
-def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: int) -> bool:
+def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: int, start: float) -> bool:
     """A rerun whose remembered cells are all stored: say so, as a full run would, and stop."""
     from collections import Counter
 
@@ -108,7 +110,8 @@ def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: i
     total = len(known["cells"])
     err.print(f"{total} cells: {total} already in the store, 0 to compute.", highlight=False)
     shown = ", ".join(f"{counts[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if counts[s])
-    err.print(f"{total} cells ({shown}); computed 0 in 0.0 s. Store: {store}", highlight=False, soft_wrap=True)
+    err.print(f"{total} cells ({shown}); computed 0 in {time.perf_counter() - start:.1f} s. Store: {store}",
+              highlight=False, soft_wrap=True)  # fmt: skip
     if top and counts["ok"]:
         _print_top(results, known["dataset"], known["fingerprint"], top)
     results.close()
