@@ -121,8 +121,13 @@ def config_id(dataset: Dataset, embedding: EmbeddingSpec, clusterer: str, params
                   clusterer, dict(params), embedding.seed)  # fmt: skip
 
 
-def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, name: str) -> list[EmbeddingSpec]:
+def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, name: str,
+                     threads: int = 1) -> list[EmbeddingSpec]:  # fmt: skip
     entry = registry.get("encoder", name)
+    # More than one BLAS/torch thread reduces sums in another order, which can change
+    # the last bits of a fit (and, through training, more): a run with other threads
+    # has other embeddings. The default (1) adds nothing, so earlier keys still match.
+    versions = package_versions() if threads == 1 else {**package_versions(), "threads": threads}
     specs = []
     for args in expand(config.encoders[name]):
         for seed in config.seeds:
@@ -134,14 +139,18 @@ def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, na
             if missing:
                 reason = (f"{name} needs the {', '.join(missing)} modality, which the dataset "
                           f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})")  # fmt: skip
-            key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, package_versions())
+            key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, versions)
             own = callable(getattr(encoder, "predict", None))
             specs.append(EmbeddingSpec(name, dict(args), params, seed, key, reason, own))
     return specs
 
 
-def make_plan(registry: Registry, config: RunConfig, dataset: Dataset) -> Plan:
-    """Every cell of ``config`` on ``dataset``; raises before any work on bad input."""
+def make_plan(registry: Registry, config: RunConfig, dataset: Dataset, threads: int = 1) -> Plan:
+    """Every cell of ``config`` on ``dataset``; raises before any work on bad input.
+
+    ``threads`` is the BLAS/torch thread count of each worker: it is part of every
+    embedding's key (and so of every cell's) when it is not 1.
+    """
     plan = Plan(dataset=dataset, config=config)
     n, k = dataset.n_tracks, dataset.n_classes()
     budget = config.memory_budget or DEFAULT_MEMORY_BUDGET
@@ -149,7 +158,7 @@ def make_plan(registry: Registry, config: RunConfig, dataset: Dataset) -> Plan:
         name: expand(grid) for name, grid in config.clusterers.items() if name != OWN
     }
     for name in config.encoders:
-        for spec in _embedding_specs(registry, config, dataset, name):
+        for spec in _embedding_specs(registry, config, dataset, name, threads):
             for clusterer, points in clusterer_points.items():
                 entry = registry.get("clusterer", clusterer)
                 for args in points:

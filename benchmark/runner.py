@@ -29,8 +29,8 @@ from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.config import OWN
 from musicbench.benchmark.executors import Executor
 from musicbench.benchmark.hashing import package_versions
-from musicbench.benchmark.plan import Cell, Plan
-from musicbench.benchmark.progress import Reporter
+from musicbench.benchmark.plan import Cell, EmbeddingSpec, Plan
+from musicbench.benchmark.progress import Estimates, Reporter
 from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
 from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, context_items
 from musicbench import Registry, __version__
@@ -82,6 +82,7 @@ class _Run:
         self.plan, self.store, self.cache, self.reporter = plan, store, cache, reporter
         self.local_versions = {"musicbench": __version__, **package_versions(), "plugins": registry.plugin_versions()}
         self.summary = RunSummary(total=len(plan.cells))
+        self.estimates = Estimates(store.timings(), plan.dataset.fingerprint)
 
     def record(self, cell: Cell, status: str, reason: str | None, encoded: dict[str, Any] | None = None,
                result: TaskResult | None = None) -> None:  # fmt: skip
@@ -146,6 +147,9 @@ def run_plan(
         else:
             groups.setdefault(cell.embedding.key, []).append(cell)
     if groups:
+        # Starting the workers takes seconds (imports, the dataset): show an ETA meanwhile.
+        reporter.working([], sum(run.estimates.encode(cells[0].embedding.encoder)
+                                 + sum(run.estimates.cluster(c.clusterer) for c in cells) for cells in groups.values()))  # fmt: skip
         executor = make_executor()
         try:
             _execute(run, executor, groups, force)
@@ -156,44 +160,88 @@ def run_plan(
     return run.summary
 
 
+def _describe(task: EncodeTask | ClusterTask, spec: EmbeddingSpec) -> str:
+    """What a worker is doing, as the live display says it."""
+    if isinstance(task, EncodeTask):
+        return f"fitting {spec.encoder} (seed {spec.seed})"
+    if task.own:
+        return f"scoring {spec.encoder}'s own clusters (seed {spec.seed})"
+    return f"{task.clusterer} on {spec.encoder} (seed {spec.seed})"
+
+
 def _execute(run: _Run, executor: Executor, groups: dict[str, list[Cell]], force: bool) -> None:
     tasks: dict[int, tuple[str, Any]] = {}
+    described: dict[int, tuple[str, float]] = {}  # task id -> (description, expected seconds)
     encoded: dict[str, dict[str, Any]] = {}
+    waiting: dict[str, float] = {}  # embedding key -> expected seconds of its clusterer cells, not yet submitted
+    estimates = run.estimates
 
     def submit_cells(key: str, embedding: np.ndarray, own: np.ndarray | None) -> None:
+        waiting.pop(key, None)
         for cell in groups[key]:
             task = ClusterTask(cell.clusterer, cell.params, own=cell.clusterer == OWN)
-            tasks[executor.submit(task, embedding, own)] = ("cluster", cell)
-            run.reporter.started(cell)
+            task_id = executor.submit(task, embedding, own)
+            tasks[task_id] = ("cluster", cell)
+            described[task_id] = (_describe(task, cell.embedding), estimates.cluster(cell.clusterer))
 
+    to_fit = []
     for key, cells in groups.items():
-        spec = cells[0].embedding
         needs_own = any(c.clusterer == OWN for c in cells)
         cached = None if force else run.cache.get(key)
         if cached is not None and (cached.own_labels is not None or not needs_own):
             encoded[key] = cached.meta
             submit_cells(key, cached.embedding, cached.own_labels)
         else:
-            task_id = executor.submit(EncodeTask(spec.encoder, spec.params, clusters_itself=spec.clusters_itself))
-            tasks[task_id] = ("encode", key)
-            run.reporter.started(cells[0])
+            to_fit.append(key)
+    # Longest fits first, so that the last one to finish is a short one and no worker
+    # idles at the end waiting for a long fit started late (the executors run the
+    # clusterer tasks of finished embeddings before any pending fit).
+    to_fit.sort(key=lambda k: -estimates.encode(groups[k][0].embedding.encoder))
+    for key in to_fit:
+        spec = groups[key][0].embedding
+        task = EncodeTask(spec.encoder, spec.params, clusters_itself=spec.clusters_itself)
+        task_id = executor.submit(task)
+        tasks[task_id] = ("encode", key)
+        described[task_id] = (_describe(task, spec), estimates.encode(spec.encoder))
+        waiting[key] = sum(estimates.cluster(c.clusterer) for c in groups[key])
+    _report_work(run, executor, described, waiting)
     while tasks:
         for task_id, result in executor.wait():
             kind, what = tasks.pop(task_id)
+            described.pop(task_id, None)
+            seconds = sum(result.timings.values())
             if kind == "cluster":
                 cell = what
+                if result.status == "ok":
+                    estimates.observe("cluster", cell.clusterer, seconds)
                 run.record(cell, result.status, result.reason, encoded[cell.embedding.key], result)
                 continue
             key = what
             if result.status != "ok" or result.embedding is None:
+                waiting.pop(key, None)
                 for cell in groups[key]:
                     run.record(cell, result.status, f"encoder {cell.embedding.encoder}: {result.reason}",
                                {"timings": result.timings, "versions": result.versions})  # fmt: skip
                 continue
             spec = groups[key][0].embedding
+            estimates.observe("encode", spec.encoder, seconds)
             meta = {"encoder": spec.encoder, "params": spec.params, "seed": spec.seed,
                     "dataset_fingerprint": run.plan.dataset.fingerprint, "timings": result.timings,
                     "peak_rss_bytes": result.peak_rss_bytes, "versions": result.versions}  # fmt: skip
             run.cache.put(key, result.embedding, result.labels, meta)
             encoded[key] = meta
             submit_cells(key, result.embedding, result.labels)
+        _report_work(run, executor, described, waiting)
+
+
+def _report_work(run: _Run, executor: Executor, described: dict[int, tuple[str, float]], waiting: dict[str, float]) -> None:
+    """Tell the reporter what runs now and how many seconds of work are left."""
+    running = getattr(executor, "running", None)  # LocalPool knows; Dask does not say
+    started = running() if callable(running) else {}
+    now = time.monotonic()
+    left = sum(waiting.values())
+    for task_id, (_, expected) in described.items():
+        # A task running longer than expected is assumed to be nearly done, not finished.
+        left += max(expected - (now - started[task_id]), 0.1 * expected) if task_id in started else expected
+    shown = [(described[t][0], since) for t, since in started.items() if t in described]
+    run.reporter.working(shown, left)

@@ -306,6 +306,13 @@ class ResultStore:
                 raise self._damaged_row("cells", "key", values.get("key"), exc) from None
         return records
 
+    def timings(self) -> list[tuple[str, str, str, float, float]]:
+        """``(dataset fingerprint, encoder, clusterer, encode s, cluster s)`` of every ok cell,
+        for estimating how long a run's tasks take (the scheduler and the progress ETA)."""
+        query = ("SELECT dataset_fingerprint, encoder, clusterer, COALESCE(fit_s, 0) + COALESCE(transform_s, 0), "
+                 "COALESCE(cluster_s, 0) + COALESCE(metrics_s, 0) FROM cells WHERE status = 'ok'")  # fmt: skip
+        return [tuple(row) for row in self._db.execute(query)]  # type: ignore[misc]
+
     def _damaged_row(self, table: str, column: str, key: Any, exc: BaseException) -> DataError:
         return DataError(
             f"The result store {self.path} has a damaged row in {table} ({column} {key!r}: "

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from musicbench import Registry, build_registry
+from musicbench import DEFAULT_PLUGINS, Registry, build_registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -20,33 +20,46 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
-def plugin_options(func: F) -> F:
-    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable) to a command."""
-
-    @click.option(
+def plugin_flags(func: F) -> F:
+    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable), passed as
+    ``plugin_files`` and ``disabled``: for a command that builds the registry itself,
+    only when it needs it."""
+    return click.option(
         "--plugin",
         "plugin_files",
         multiple=True,
         type=click.Path(dir_okay=False),
         help="A local plugin file to load (repeatable; MUSICBENCH_PLUGINS adds more).",
-    )
-    @click.option(
+    )(click.option(
         "--disable",
         "disabled",
         multiple=True,
         metavar="NAME",
         help="Leave out a plugin or an entry by name (repeatable; MUSICBENCH_DISABLE adds more).",
-    )
+    )(func))
+
+
+def plugin_options(func: F | None = None, *, builtins: Sequence[str] = DEFAULT_PLUGINS) -> Any:
+    """Add ``--plugin PATH`` and ``--disable NAME`` (both repeatable) to a command.
+
+    ``builtins`` narrows the built-in plugins loaded to those the command can use
+    (``bench datasets`` needs no built-in encoder: importing them costs seconds).
+    """
+    if func is None:
+        return functools.partial(plugin_options, builtins=builtins)
+
+    @plugin_flags
     @functools.wraps(func)
     def wrapper(*args: Any, plugin_files: Sequence[str], disabled: Sequence[str], **kwargs: Any) -> Any:
-        return func(*args, registry=load_registry(plugin_files, disabled), **kwargs)
+        return func(*args, registry=load_registry(plugin_files, disabled, builtins), **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = ()) -> Registry:
+def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = (),
+                  builtins: Sequence[str] = DEFAULT_PLUGINS) -> Registry:  # fmt: skip
     """Build the registry and report, on stderr, every plugin that failed to load."""
-    registry = build_registry(plugin_files=plugin_files, disabled=disabled)
+    registry = build_registry(plugin_files=plugin_files, disabled=disabled, builtins=builtins)
     for failure in registry.failures:
         err.print(
             "[yellow]warning:[/] "

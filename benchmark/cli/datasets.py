@@ -14,9 +14,13 @@ from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.params import parse_assignments
 from musicbench import MISSING_LABEL, Registry
 
+# Of the built-in plugins only this one registers datasets: the others (torch, umap)
+# are not imported to list or load a dataset. Installed and file plugins all load.
+DATASET_PLUGINS = ("musicbench.plugins.datasets",)
+
 
 @click.group(invoke_without_command=True)
-@plugin_options
+@plugin_options(builtins=DATASET_PLUGINS)
 @click.pass_context
 def datasets(ctx: click.Context, registry: Registry) -> None:
     """List the registered datasets."""
@@ -34,7 +38,7 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
 @click.argument("name")
 @click.option("--data", "path", type=click.Path(), help="The dataset's file.")
 @click.option("-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
-@plugin_options
+@plugin_options(builtins=DATASET_PLUGINS)
 def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
     """Load a dataset and show its size, features, modalities and label counts."""
     loader = registry.get("dataset", name).factory

@@ -11,12 +11,13 @@ from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
 from musicbench.benchmark.export import FORMATS, export_cell
 from musicbench.benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
-from musicbench.benchmark.leaderboard.table import entry_label
 from musicbench.errors import ConfigError
 
 
 def _choose(store: ResultStore, cell: str | None, dataset: str | None, encoder: str | None,
             clusterer: str | None, seed: int | None) -> CellRecord:  # fmt: skip
+    from musicbench.benchmark.leaderboard.table import entry_label  # imports scipy: only when needed
+
     if cell:
         found = [r for r in store.find(cell) if r.status == "ok"]
     else:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
-from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
-from musicbench.benchmark.leaderboard import Leaderboard, build
-from musicbench.benchmark.leaderboard.html import to_html
-from musicbench.benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
 from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
 from musicbench.errors import ConfigError
+
+if TYPE_CHECKING:  # the leaderboard modules import scipy: only when a table is built
+    from musicbench.benchmark.leaderboard import Leaderboard
 
 
 def top_table(board: Leaderboard, n: int) -> Table:
     """The first ``n`` rows of a leaderboard as a rich table."""
+    from musicbench.benchmark.leaderboard.text import fmt, rank_text
+
     table = Table(title=escape(f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean ± std over seeds)"))
     for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
         table.add_column(escape(column))
@@ -49,6 +51,11 @@ def _file_stem(name: str) -> str:
 def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
                 name: str | None, projection: str, png: bool, top: int) -> None:  # fmt: skip
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
+    from musicbench.benchmark.cache import EmbeddingCache
+    from musicbench.benchmark.leaderboard import build
+    from musicbench.benchmark.leaderboard.html import to_html
+    from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
+
     if name and not dataset:
         raise ConfigError("--name sets the file name of one leaderboard: give --dataset too.")
     if not Path(store).is_file():

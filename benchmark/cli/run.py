@@ -1,28 +1,34 @@
-"""``bench run``: compute the cells of a benchmark and store them."""
+"""``bench run``: compute the cells of a benchmark and store them.
+
+A rerun whose cells are all stored stops before building the registry, loading the
+dataset or importing torch: :mod:`musicbench.benchmark.plan_cache` remembers the cell
+keys a plan produced, keyed by every input that forms them.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.markup import escape
 
-from musicbench.benchmark.cache import EmbeddingCache
-from musicbench.benchmark.cli.common import err, out, plugin_options
-from musicbench.benchmark.cli.leaderboard import top_table
-from musicbench.benchmark.cli.preflight import MAX_CELLS, preflight
-from musicbench.benchmark.config import OWN, RunConfig, read_config, select
-from musicbench.benchmark.datasets import load_dataset
-from musicbench.benchmark.leaderboard import build
-from musicbench.benchmark.params import parse_assignments, parse_grid_options
-from musicbench.benchmark.plan import make_plan
-from musicbench.benchmark.progress import Reporter
-from musicbench.benchmark.runner import run_plan, worker_context
-from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
-from musicbench import EncoderInfo, Registry
+from musicbench.benchmark.cli.common import err, load_registry, out, plugin_flags
+from musicbench.benchmark.cli.preflight import MAX_CELLS
+from musicbench.benchmark.store import DEFAULT_STORE
 from musicbench.errors import ConfigError
+
+
+def default_jobs() -> int:
+    """The cores this process may use (its CPU affinity, not the host's core count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
 
 
 def _names(option: str, text: str | None, take_all: bool) -> list[str] | None:
@@ -53,6 +59,29 @@ def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[s
         grids.setdefault(name, {}).update(grid)  # the command line wins over the config file
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What the command line asked for, beyond the run configuration."""
+
+    plugin_files: tuple[str, ...]
+    disabled: tuple[str, ...]
+    take_all: bool
+    encoders: list[str] | None
+    clusterers: list[str] | None
+    dataset_params: tuple[str, ...]
+    encoder_params: tuple[str, ...]
+    clusterer_params: tuple[str, ...]
+    jobs: int
+    threads: int
+    scheduler: str | None
+    store: str
+    cache_dir: str | None
+    force: bool
+    retry_failed: bool
+    top: int
+    max_cells: int
+
+
 @click.command("run")
 @click.option("--all", "take_all", is_flag=True, help="Every registered encoder and clusterer; an error together with --encoders or --clusterers.")
 @click.option("--dataset", help="The dataset (default: synthetic, or the config's).")
@@ -65,8 +94,10 @@ def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[s
 @click.option("-C", "--clusterer-param", "clusterer_params", multiple=True, metavar="NAME.KEY=V1,V2",
               help="A clusterer parameter; several values make a grid (repeatable), e.g. -C kmeans.n_init=20.")
 @click.option("--seeds", type=click.IntRange(min=1), help="Number of seeds, 0..N-1 (default 3).")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
-@click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default 1: use --jobs for cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=default_jobs, show_default="the cores available to this process",
+              help="Local worker processes (one thread each: the numbers do not depend on --jobs).")
+@click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default 1: use --jobs for cores; "
+              "another value changes the embeddings' keys, since more threads may change the numbers).")
 @click.option("--scheduler", metavar="ADDRESS", help="Run the cells on this Dask scheduler (tcp://host:8786).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A TOML run configuration.")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True, help="The SQLite result store.")
@@ -75,71 +106,140 @@ def _merge_grids(grids: dict[str, dict[str, list[Any]]], extra: dict[str, dict[s
 @click.option("--force", is_flag=True, help="Recompute every cell and embedding, even those stored.")
 @click.option("--retry-failed", is_flag=True, help="Recompute cells stored as error or timeout.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end.")
-@click.option("--max-cells", type=click.IntRange(min=1), default=MAX_CELLS, show_default=True, help="Refuse grids with more cells.")
-@plugin_options
-def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str | None, dataset_params: tuple[str, ...],
-        encoders: str | None, clusterers: str | None, encoder_params: tuple[str, ...],
-        clusterer_params: tuple[str, ...], seeds: int | None, jobs: int, threads: int | None,
-        scheduler: str | None, config_file: str | None, store: str, cache_dir: str | None, timeout: float | None,
-        force: bool, retry_failed: bool, top: int, max_cells: int) -> None:  # fmt: skip
+@plugin_flags
+def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool, dataset: str | None,
+        data_path: str | None, dataset_params: tuple[str, ...], encoders: str | None, clusterers: str | None,
+        encoder_params: tuple[str, ...], clusterer_params: tuple[str, ...], seeds: int | None, jobs: int,
+        threads: int | None, scheduler: str | None, config_file: str | None, store: str, cache_dir: str | None,
+        timeout: float | None, force: bool, retry_failed: bool, top: int, max_cells: int) -> None:  # fmt: skip
     """Run every encoder x clusterer cell over the seeds; stored cells are not recomputed.
 
     Exits with 1 if any cell failed or timed out (skipped cells are not failures).
     """
+    from musicbench.benchmark.config import RunConfig, read_config
+
+    start = time.perf_counter()
     config = read_config(config_file) if config_file else RunConfig()
     if dataset:
         config.dataset, config.dataset_params, config.data_path = dataset, {}, None
-    loader = registry.get("dataset", config.dataset).factory
-    config.dataset_params.update(parse_assignments(dataset_params, "dataset parameter", loader))
     config.data_path = data_path or config.data_path
     config.seeds = list(range(seeds)) if seeds else config.seeds
     config.timeout = timeout or config.timeout
-    encoder_names = _names("--encoders", encoders, take_all)
-    clusterer_names = _names("--clusterers", clusterers, take_all)
-    config.encoders = select(registry, "encoder", encoder_names, config.encoders, take_all)
-    config.clusterers = select(registry, "clusterer", clusterer_names, config.clusterers, take_all)
-    options = (("encoder", encoder_params, config.encoders), ("clusterer", clusterer_params, config.clusterers))
-    for kind, items, grids in options:
-        factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}  # type: ignore[arg-type]
-        _merge_grids(grids, parse_grid_options(items, kind, factories))
-    if scheduler and jobs > 1:
+    if scheduler and jobs > 1 and click.get_current_context().get_parameter_source("jobs").name != "DEFAULT":
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
-    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
-    log_path = preflight(config, Path(store), cache, max_cells)
-    data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
-    for note in data.notes:  # rows dropped or imputed, columns left out: never silent
-        err.print(escape(f"{data.name}: {note}"), highlight=False, soft_wrap=True)
-    plan = make_plan(registry, config, data)  # every check happens here, before any work
-    params = click.get_current_context().params
     # One thread per worker by default: measured faster than sharing cores between
     # threads (small models, loaded machines), and the same arithmetic on every
     # executor, so --jobs N and --scheduler give the serial run's numbers exactly.
-    threads = threads or 1
-    context = worker_context(registry, params["plugin_files"], params["disabled"], plan, threads)
+    request = _Request(plugin_files, disabled, take_all, _names("--encoders", encoders, take_all),
+                       _names("--clusterers", clusterers, take_all), dataset_params, encoder_params,
+                       clusterer_params, jobs, threads or 1, scheduler, store, cache_dir, force, retry_failed,
+                       top, max_cells)  # fmt: skip
+    from musicbench.benchmark.plan_cache import load_plan, plan_key
+
+    # The raw -P/-E/-C strings, not their parsed values: parsing needs the registry,
+    # and the same strings always parse to the same values.
+    inputs = {"take_all": take_all, "encoders": request.encoders, "clusterers": request.clusterers,
+              "threads": request.threads, "params": [dataset_params, encoder_params, clusterer_params],
+              "config": [config.dataset, config.dataset_params, config.data_path, config.encoders,
+                         config.clusterers, config.seeds, config.memory_budget]}  # fmt: skip
+    key = plan_key(inputs, plugin_files, disabled, [config.data_path])
+    known = None if force else load_plan(store, key)
+    if known is not None and _nothing_to_do(known, store, retry_failed, top, start):
+        return
+    _run(load_registry(plugin_files, disabled), config, request, key)
+
+
+def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: int, start: float) -> bool:
+    """A rerun whose remembered cells are all stored: say so, as a full run would, and stop."""
+    from collections import Counter
+
+    from musicbench.benchmark.store import ResultStore
+
+    if not Path(store).is_file():
+        return False
+    results = ResultStore(store)
+    stored = results.statuses(known["cells"])
+    failed = sum(status in ("error", "timeout") for status in stored.values())
+    if len(stored) < len(set(known["cells"])) or (retry_failed and failed):
+        results.close()
+        return False
+    counts = Counter(stored[k] for k in known["cells"])
+    total = len(known["cells"])
+    err.print(f"{total} cells: {total} already in the store, 0 to compute.", highlight=False)
+    shown = ", ".join(f"{counts[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if counts[s])
+    err.print(escape(f"{total} cells ({shown}); computed 0 in {time.perf_counter() - start:.1f} s. Store: {store}"),
+              highlight=False, soft_wrap=True)  # fmt: skip
+    if top and counts["ok"]:
+        _print_top(results, known["dataset"], known["fingerprint"], top)
+    results.close()
+    if failed:
+        sys.exit(1)
+    return True
+
+
+def _print_top(results: Any, dataset: str, fingerprint: str, top: int) -> None:
+    from musicbench.benchmark.cli.leaderboard import top_table
+    from musicbench.benchmark.leaderboard import build
+
+    try:
+        out.print(top_table(build(results, dataset, fingerprint=fingerprint), top))
+    except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
+        err.print(escape(f"No leaderboard: {exc}"), highlight=False, soft_wrap=True)
+
+
+def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
+    from musicbench import EncoderInfo
+    from musicbench.benchmark.cache import EmbeddingCache
+    from musicbench.benchmark.cli.preflight import preflight
+    from musicbench.benchmark.config import OWN, select
+    from musicbench.benchmark.datasets import load_dataset
+    from musicbench.benchmark.params import parse_assignments, parse_grid_options
+    from musicbench.benchmark.plan import make_plan
+    from musicbench.benchmark.plan_cache import save_plan
+    from musicbench.benchmark.progress import Reporter
+    from musicbench.benchmark.runner import run_plan, worker_context
+    from musicbench.benchmark.store import ResultStore
+
+    loader = registry.get("dataset", config.dataset).factory
+    config.dataset_params.update(parse_assignments(request.dataset_params, "dataset parameter", loader))
+    config.encoders = select(registry, "encoder", request.encoders, config.encoders, request.take_all)
+    config.clusterers = select(registry, "clusterer", request.clusterers, config.clusterers, request.take_all)
+    options = (("encoder", request.encoder_params, config.encoders),
+               ("clusterer", request.clusterer_params, config.clusterers))  # fmt: skip
+    for kind, items, grids in options:
+        factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}
+        _merge_grids(grids, parse_grid_options(items, kind, factories))
+    cache = EmbeddingCache(request.cache_dir or Path(request.store).resolve().parent / ".musicbench" / "cache")
+    log_path = preflight(config, Path(request.store), cache, request.max_cells)
+    data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
+    for note in data.notes:  # rows dropped or imputed, columns left out: never silent
+        err.print(escape(f"{data.name}: {note}"), highlight=False, soft_wrap=True)
+    plan = make_plan(registry, config, data, threads=request.threads)  # every check happens here, before any work
+    context = worker_context(registry, request.plugin_files, request.disabled, plan, request.threads)
 
     def make_executor():  # type: ignore[no-untyped-def]
-        if scheduler:
+        if request.scheduler:
             from musicbench.benchmark.executors.dask import DaskExecutor
 
-            return DaskExecutor(context, scheduler, config.timeout)
+            return DaskExecutor(context, request.scheduler, config.timeout)
         from musicbench.benchmark.executors.local import LocalPool
 
         infos = [registry.get("encoder", n).info for n in config.encoders]
         preload = [info.preload for info in infos if isinstance(info, EncoderInfo) and info.preload]
-        return LocalPool(context, jobs, config.timeout, preload, log_path=log_path)
+        return LocalPool(context, request.jobs, config.timeout, preload, log_path=log_path)
 
-    results = ResultStore(store)
+    results = ResultStore(request.store)  # checks the store's folder: the plan is remembered beside it
+    if registry.get("dataset", config.dataset).source.origin == "built-in":  # see plan_cache: others may read any file
+        save_plan(request.store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
     metric = f"nmi[{data.primary_label}]"
-    summary = run_plan(plan, registry, results, cache, make_executor, Reporter(err, metric),
-                       force=force, retry_failed=retry_failed)  # fmt: skip
+    reporter = Reporter(err, metric, jobs=1 if request.scheduler else request.jobs)
+    summary = run_plan(plan, registry, results, cache, make_executor, reporter,
+                       force=request.force, retry_failed=request.retry_failed)  # fmt: skip
     counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
     err.print(escape(f"{summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
-                     f"Store: {store}. Plugin output: {log_path}"), highlight=False, soft_wrap=True)  # fmt: skip
-    if top and summary.statuses["ok"]:
-        try:
-            out.print(top_table(build(results, data.name, fingerprint=data.fingerprint), top))
-        except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
-            err.print(escape(f"No leaderboard: {exc}"), highlight=False, soft_wrap=True)
+                     f"Store: {request.store}. Plugin output: {log_path}"), highlight=False, soft_wrap=True)  # fmt: skip
+    if request.top and summary.statuses["ok"]:
+        _print_top(results, data.name, data.fingerprint, request.top)
     results.close()
     if summary.failed:
         sys.exit(1)

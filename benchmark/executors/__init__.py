@@ -2,7 +2,8 @@
 
 Both offer the same three calls, so the runner does not know which it drives:
 ``submit(task, embedding=None, own_labels=None) -> int``, ``wait() -> list of
-(task id, TaskResult)`` (blocks until at least one task ends) and ``close()``.
+(task id, TaskResult)`` (blocks until at least one task ends; it may return an empty
+list early, when a task starts) and ``close()``.
 """
 
 from __future__ import annotations

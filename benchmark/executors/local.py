@@ -137,12 +137,19 @@ class LocalPool:
         self._dispatch()
         return self._next_id
 
-    def _dispatch(self) -> None:
+    def _dispatch(self) -> int:
+        started = 0
         for worker in self._workers:
             if worker.ready and worker.task is None and (self._urgent or self._queue):
                 message = (self._urgent or self._queue).popleft()
                 worker.conn.send(message)
                 worker.task, worker.task_started = message[0], time.monotonic()
+                started += 1
+        return started
+
+    def running(self) -> dict[int, float]:
+        """``{task id: time.monotonic() when it started}`` of the tasks running now."""
+        return {w.task: w.task_started for w in self._workers if w.task is not None}
 
     def _replace(self, worker: _Worker) -> None:
         worker.kill()
@@ -156,11 +163,16 @@ class LocalPool:
         return None
 
     def wait(self) -> list[tuple[int, TaskResult]]:
-        """Block until at least one task ends (done, failed or timed out)."""
+        """Block until at least one task ends (done, failed or timed out) or starts.
+
+        A start returns an empty list: the caller learns, through :meth:`running`,
+        what the workers do now (a worker that became ready took a task).
+        """
         if not self._urgent and not self._queue and all(w.task is None for w in self._workers):
             return []
         finished: list[tuple[int, TaskResult]] = []
-        while not finished:
+        started = 0
+        while not finished and not started:
             deadlines = [d for d in map(self._deadline, self._workers) if d is not None]
             wait_s = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             ready = wait([w.conn for w in self._workers], timeout=wait_s)
@@ -171,7 +183,7 @@ class LocalPool:
                     deadline = self._deadline(worker)
                     if deadline is not None and time.monotonic() >= deadline:
                         finished += self._expire(worker)
-            self._dispatch()
+            started = self._dispatch()
         return finished
 
     def _receive(self, worker: _Worker) -> list[tuple[int, TaskResult]]:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.store import CellRecord, ResultStore
-from tests.benchmark.support import ISOLATE, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
+from tests.benchmark.support import ISOLATE, REPO, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
 
 
 def _rows(store: Path) -> list[CellRecord]:
@@ -172,3 +175,87 @@ def test_concurrent_runs_share_one_store(tmp_path):
         keys = [k for (k,) in db.execute("SELECT key FROM cells")]
     assert len(keys) == len(set(keys)) == 6
     assert all(r.status == "ok" for r in _rows(store))
+
+
+
+_HEAVY = ("torch", "sklearn", "scipy", "umap", "numba")
+
+
+def _rerun_imports(store: Path, plugin: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``bench run`` in a subprocess that prints, last, which heavy libraries it imported."""
+    args = ["run", "--store", str(store), "--plugin", str(plugin), *ISOLATE, *SMALL, "--encoders", "pca-lite",
+            "--clusterers", "kmeans-lite", "--seeds", "1", "--top", "0", *extra]  # fmt: skip
+    script = (f"import sys\nfrom musicbench.benchmark.cli import main\ntry:\n    main({args!r})\n"
+              f"finally:\n    print(sorted(m for m in {_HEAVY!r} if m in sys.modules))")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", script], cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
+
+
+def test_a_rerun_with_every_cell_stored_imports_no_plugin_and_a_change_is_seen(tmp_path):
+    store, plugin = tmp_path / "noop.sqlite", tmp_path / "toy.py"
+    plugin.write_text(TOY.read_text())
+    first = _rerun_imports(store, plugin)
+    assert first.returncode == 0 and "1 to compute" in first.stderr, first.stderr
+    assert "'sklearn'" in first.stdout  # the first run builds the registry (the toy plugin imports sklearn)
+    again = _rerun_imports(store, plugin)
+    assert again.returncode == 0 and "1 cells: 1 already in the store, 0 to compute." in again.stderr, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == "[]"  # no registry, dataset or estimator was needed
+    # Whatever forms a cell key misses the remembered plan: the plan is built again and
+    # the changed cell computed (an edited plugin file changes its version, so its keys).
+    plugin.write_text(TOY.read_text() + "\n# an edit\n")
+    for extra in (["-P", "n_tracks=201"], ["--threads", "2"], []):
+        changed = _rerun_imports(store, plugin, *extra)
+        assert "1 to compute" in changed.stderr, (extra, changed.stderr)
+    forced = _rerun_imports(store, plugin, "--force")
+    assert "'sklearn'" in forced.stdout and "1 to compute" in forced.stderr, forced.stderr
+
+
+class _Recorder:
+    """An executor that runs nothing: it records the order of submissions, one at a time."""
+
+    def __init__(self, n_tracks: int) -> None:
+        from musicbench.benchmark.work import TaskResult
+
+        self.order: list[str] = []
+        self.queue: list[tuple[int, Any]] = []
+        self.n, self.result = n_tracks, TaskResult
+
+    def submit(self, task: Any, embedding: Any = None, own_labels: Any = None) -> int:
+        self.order.append(getattr(task, "encoder", None) or task.clusterer)
+        self.queue.append((len(self.order), task))
+        return len(self.order)
+
+    def wait(self) -> list[tuple[int, Any]]:
+        task_id, task = self.queue.pop(0)
+        if hasattr(task, "encoder"):
+            return [(task_id, self.result("ok", embedding=np.zeros((self.n, 2), np.float32)))]
+        return [(task_id, self.result("ok", labels=np.zeros(self.n, np.int32)))]
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
+    from musicbench import build_registry
+    from musicbench.benchmark.config import RunConfig
+    from musicbench.benchmark.plan import make_plan
+    from musicbench.benchmark.progress import Reporter
+    from musicbench.benchmark.runner import run_plan
+    from rich.console import Console
+
+    registry = build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
+    dataset = registry.get("dataset", "synthetic").create(n_tracks=60, lyrics=False).load()
+    config = RunConfig(encoders={"pca-lite": {}, "torch-ae": {}, "mixture-embed": {}}, clusterers={"kmeans-lite": {}}, seeds=[0])
+
+    class Store(ResultStore):  # earlier runs: torch-ae took longest, mixture-embed next
+        def timings(self) -> list[tuple[str, str, str, float, float]]:
+            return [(dataset.fingerprint, "torch-ae", "kmeans-lite", 30.0, 1.0),
+                    (dataset.fingerprint, "mixture-embed", "kmeans-lite", 8.0, 1.0),
+                    (dataset.fingerprint, "pca-lite", "kmeans-lite", 0.1, 1.0)]  # fmt: skip
+
+    executor = _Recorder(dataset.n_tracks)
+    store = Store(tmp_path / "results.sqlite")
+    summary = run_plan(make_plan(registry, config, dataset), registry, store, EmbeddingCache(tmp_path / "cache"),
+                       lambda: executor, Reporter(Console(file=io.StringIO()), "nmi[genre]"))  # fmt: skip
+    store.close()
+    assert summary.statuses["ok"] == 3
+    assert executor.order[:3] == ["torch-ae", "mixture-embed", "pca-lite"]

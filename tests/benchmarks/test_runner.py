@@ -25,7 +25,8 @@ def bench_run(folder: Path) -> None:
     folder.mkdir()
     try:
         main(["run", "--encoders", ",".join(ENCODERS), "--clusterers", ",".join(CLUSTERERS),
-              "--seeds", str(SEEDS), "-P", f"n_tracks={TRACKS}", "--store", str(folder / "s.sqlite"), "--top", "0"])  # fmt: skip
+              "--seeds", str(SEEDS), "-P", f"n_tracks={TRACKS}", "--store", str(folder / "s.sqlite"), "--top", "0",
+              "--jobs", "1"])  # one worker against the one-process loop  # fmt: skip
     except SystemExit as exc:
         assert not exc.code, f"bench run exited with {exc.code}"
 
