@@ -106,6 +106,7 @@ class _Request:
 @click.option("--force", is_flag=True, help="Recompute every cell and embedding, even those stored.")
 @click.option("--retry-failed", is_flag=True, help="Recompute cells stored as error or timeout.")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end.")
+@click.option("--max-cells", type=click.IntRange(min=1), default=MAX_CELLS, show_default=True, help="Refuse grids with more cells.")
 @plugin_flags
 def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool, dataset: str | None,
         data_path: str | None, dataset_params: tuple[str, ...], encoders: str | None, clusterers: str | None,
