@@ -17,7 +17,7 @@ key over everything that forms a cell key:
   class defaults are hashed too);
 - the data: size and modification time of the ``--data`` file and of every file in
   ``$MUSICBENCH_DATA_DIR`` (where the built-in loaders read their default files),
-  and the working directory (relative paths).
+  each at its absolute path (a relative path names another file in another folder).
 
 Beyond the key, a remembered plan lists the file (path, size, modification time) of
 every module the planning process had imported: the plugins, the modules they import
@@ -55,7 +55,7 @@ def _file_sha256(path: Path) -> str:
         return "unreadable"
 
 
-def _stat(path: str | Path) -> list[Any]:
+def _stat(path: str | os.PathLike[str]) -> list[Any]:
     try:
         info = os.stat(path)
     except OSError:
@@ -106,8 +106,8 @@ def plan_key(inputs: Mapping[str, Any], plugin_files: Sequence[str], disabled: I
         "musicbench-plan", PLAN_CACHE_FORMAT, dict(inputs), sys.version, package_versions(), source_digest(),
         [[os.path.abspath(f), _file_sha256(Path(f))] for f in files],
         sorted({*disabled, *_split(os.environ.get(DISABLE_ENV), ",")}), _entry_points(),
-        [_stat(Path(os.path.abspath(p))) for p in data_paths if p], data_dir,
-        [_stat(f) for f in data_files if f.is_file()], os.getcwd(),
+        [_stat(os.path.abspath(p)) for p in data_paths if p], data_dir and os.path.abspath(data_dir),
+        [_stat(f) for f in data_files if f.is_file()],
     )  # fmt: skip
 
 

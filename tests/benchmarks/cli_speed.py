@@ -21,22 +21,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
 
-def timed(command: list[str], pythonpath: str | None) -> float:
+def timed(command: list[str], pythonpath: str | None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of the command's processes.
+
+    On a loaded machine the wall time mostly measures waiting for a core; the CPU time
+    is what the command itself needed, close to its wall time on a quiet machine.
+    """
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -54,14 +62,15 @@ def main() -> None:
         commands["bench run --all (no-op)"] = [*bench, "run", "--all", "--store", args.store]
     sides = {"this": None, **({"compare": args.compare} if args.compare else {})}
     print(f"cores: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()[0]:.2f}; "
-          f"median of {args.repeat}, seconds")  # fmt: skip
-    print(f"{'command':36}" + "".join(f"{side:>10}" for side in sides))
+          f"median of {args.repeat}, seconds: wall / CPU (user + system, the command's processes)")  # fmt: skip
+    print(f"{'command':36}" + "".join(f"{side:>16}" for side in sides))
     for name, command in commands.items():
-        times: dict[str, list[float]] = {side: [] for side in sides}
+        times: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
         for _ in range(args.repeat):
             for side, path in sides.items():  # alternate: both sides see the same load
                 times[side].append(timed(command, path))
-        print(f"{name:36}" + "".join(f"{statistics.median(times[s]):10.2f}" for s in sides), flush=True)
+        shown = [f"{statistics.median(w for w, _ in times[s]):7.2f} /{statistics.median(c for _, c in times[s]):6.2f}" for s in sides]
+        print(f"{name:36}" + "".join(f"{text:>16}" for text in shown), flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f} (other processes on the machine inflate every figure)")
 
 
