@@ -96,7 +96,7 @@ def run_cli(cli: click.Command, argv: list[str] | None) -> NoReturn:
             say(_environment_message(exc))
             sys.exit(EXIT_USER)
         _internal(exc, args)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever is left is a bug, reported as one
         _internal(exc, args)
     sys.exit(0)
 
