@@ -96,7 +96,7 @@ def run_cli(cli: click.Command, argv: list[str] | None) -> NoReturn:
             say(_environment_message(exc))
             sys.exit(EXIT_USER)
         _internal(exc, args)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever is left is a bug, reported as one
         _internal(exc, args)
     sys.exit(0)
 
@@ -104,7 +104,8 @@ def run_cli(cli: click.Command, argv: list[str] | None) -> NoReturn:
 def _internal(exc: BaseException, args: list[str]) -> NoReturn:
     path = crash_report(exc, args)
     where = f"The full traceback is in {path}" if path else "The traceback could not be saved"
-    say(f"internal error in `bench {shlex.join(args)}` (musicbench {__version__}): "
+    command = f"bench {shlex.join(args)}".strip()
+    say(f"internal error in `{command}` (musicbench {__version__}): "
         f"{type(exc).__name__}: {exc}. This is a bug in musicbench or in a plugin, not in your input. "
         f"{where}; please attach it to a bug report.")  # fmt: skip
     sys.exit(EXIT_INTERNAL)

@@ -30,7 +30,7 @@ def grid_size(config: RunConfig) -> int:
     return len(config.seeds) * points(config.encoders) * clusterers
 
 
-def check_number(option: str, value: float | int | None, *, minimum: float = 0.0) -> None:
+def check_number(option: str, value: float | None, *, minimum: float = 0.0) -> None:
     """``value`` must be finite and above ``minimum`` (``None`` means unset)."""
     if value is None:
         return

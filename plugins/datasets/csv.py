@@ -101,8 +101,8 @@ class CsvDataset(LoaderBase):
             available = [c for c in frame.columns if c not in non_features and _mostly_numeric(frame[c])]
             skipped = [c for c in frame.columns if c not in non_features and c not in available]
             if skipped:  # never silently: a decimal comma or a placeholder would hide a feature
-                notes = [f"left out {len(skipped)} non-numeric column(s): {', '.join(map(repr, skipped[:12]))}"
-                         f"{' ...' if len(skipped) > 12 else ''} (name them with -P features=... to use them)"]  # fmt: skip
+                listing = ", ".join(map(repr, skipped[:12])) + (" ..." if len(skipped) > 12 else "")
+                notes = [f"left out {len(skipped)} non-numeric column(s): {listing} (name them with -P features=... to use them)"]
         else:
             available = [c for c in frame.columns if c not in non_features]
         if wanted is None and id_column is None:

@@ -33,7 +33,7 @@ def main() -> None:
     path = resolve_path(None, DEFAULT_FILE, "spotify")
     print(f"read_table({path.name}): {best_of(repeat, lambda: read_table(path, 'spotify')):.3f} s")
     for loader in (SpotifyDataset, GtzanDataset):
-        print(f"{loader.__name__}().load(): {best_of(repeat, lambda: loader().load()):.3f} s")
+        print(f"{loader.__name__}().load(): {best_of(repeat, loader().load):.3f} s")
 
 
 if __name__ == "__main__":
