@@ -151,7 +151,9 @@ def extract_features(y: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarra
         values.extend(_mean_var(matrix))
     # beat_track aggregates the onset envelope with the median, not the default mean.
     onset = librosa.onset.onset_strength(y=y, sr=sr, hop_length=HOP, aggregate=np.median)
-    values.append(float(librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=HOP)[0]))
+    # beat_track reports tempo 0 when nothing has an onset (a steady tone); so does GTZAN's table.
+    tempo = librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=HOP)[0] if onset.any() else 0.0
+    values.append(float(tempo))
     mel = librosa.feature.melspectrogram(S=power, sr=sr)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=N_MFCC)
     for row in mfcc:
