@@ -76,9 +76,9 @@ def audio_files(root: Path) -> tuple[list[Path], list[Path]]:
 def extract_file(path: Path, params: Mapping[str, Any]) -> FileResult:
     """Decode one file and compute its feature rows; any failure becomes a skip reason."""
     sample_rate = int(params["sample_rate"])
-    if path.stat().st_size == 0:
-        return FileResult(skipped="empty file (0 bytes)")
     try:
+        if path.stat().st_size == 0:
+            return FileResult(skipped="empty file (0 bytes)")
         y = decode(path, sample_rate)
     except Exception as exc:  # noqa: BLE001  every decoder error means "cannot be decoded"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -174,7 +174,11 @@ def extract_folder(
     keys: dict[str, str] = {}
     for path in audio:
         name = path.relative_to(root).as_posix()
-        done.digests[name] = file_sha256(path)
+        try:
+            done.digests[name] = file_sha256(path)
+        except OSError as exc:  # a broken link, no permission: this file only
+            done.skipped[name] = f"cannot be read ({exc.strerror or exc})"
+            continue
         keys[name] = FeatureCache.key(done.digests[name], params)
         hit = cache.get(keys[name])
         if hit is None:

@@ -125,18 +125,20 @@ def test_bad_files_are_reported_and_skipped(music: Path, tmp_path: Path, capsys:
     sf.write(root / "ok" / "silent.wav", np.zeros(4 * SR, dtype=np.float32), SR)
     (root / "ok" / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0 not audio")
     (root / "ok" / "notes.mp3").write_text("this is text, not mp3 frames")
+    (root / "ok" / "gone.wav").symlink_to(root / "deleted.wav")
     data = load(root, tmp_path).load()
     assert data.track_ids.tolist() == ["ok/tone.wav"]
     err = capsys.readouterr().err
     reasons = {
         "empty.wav": "empty file", "corrupt.wav": "cannot be decoded", "short.wav": "too short: 0.10 s",
         "silent.wav": "silent", "cover.jpg": "not an audio file", "notes.mp3": "cannot be decoded",
+        "gone.wav": "cannot be read",
     }  # fmt: skip
     for name, reason in reasons.items():
         line = next((x for x in err.splitlines() if x.startswith("skipped") and name in x), "")
         assert str(root / "ok" / name) in line and reason in line, (name, err)
-    assert "6 file(s) skipped" in err
-    assert any("skipped 6 file(s)" in note for note in data.notes)
+    assert "7 file(s) skipped" in err
+    assert any("skipped 7 file(s)" in note for note in data.notes)
 
 
 def test_cache_hit_on_rerun_and_miss_when_a_file_changes(tmp_path: Path) -> None:
