@@ -11,7 +11,7 @@ from rich.table import Table
 
 from musicbench.benchmark.cli.common import out, plugin_options
 from musicbench.benchmark.datasets import load_dataset
-from musicbench.benchmark.params import parse_assignments
+from musicbench.benchmark.params import check_params, parse_assignments
 from musicbench import MISSING_LABEL, Registry
 
 # Of the built-in plugins only this one registers datasets: the others (torch, umap)
@@ -58,3 +58,24 @@ def show(name: str, path: str | None, params: tuple[str, ...], registry: Registr
         shown = " · ".join(f"{k} {v:,}" for k, v in counts.most_common(12))
         more = f" · ... {len(counts) - 12} more" if len(counts) > 12 else ""
         say(f"{label} ({len(counts)}): {shown}{more}" + (f" · missing {missing:,}" if missing else ""))
+
+
+@datasets.command("extract")
+@click.argument("name", type=click.Choice(["audio"]))
+@click.option("--data", "path", required=True, type=click.Path(file_okay=False), help="The folder of audio files.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="The CSV file to write.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes extracting features (default: every core).")
+@click.option("-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+def extract(name: str, path: str, out_file: str, jobs: int | None, params: tuple[str, ...]) -> None:
+    """Extract an audio folder's features to a CSV that the gtzan and csv datasets read."""
+    # Imported here: librosa and the extraction code load only when this command runs.
+    from musicbench.plugins.datasets.audio import AudioDataset
+
+    settings = parse_assignments(params, "dataset parameter", AudioDataset)
+    settings.update(path=path, jobs=jobs)
+    check_params("dataset", name, AudioDataset, settings)
+    table, done = AudioDataset(**settings).extract()
+    table.to_csv(out_file, index=False)
+    out.print(f"wrote {len(table):,} rows x {table.shape[1]} columns to {out_file} "
+              f"({done.extracted} file(s) extracted, {done.cached} from the cache, {len(done.skipped)} skipped)",
+              markup=False, highlight=False, soft_wrap=True)  # fmt: skip

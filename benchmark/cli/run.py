@@ -85,7 +85,7 @@ class _Request:
 @click.command("run")
 @click.option("--all", "take_all", is_flag=True, help="Every registered encoder and clusterer; an error together with --encoders or --clusterers.")
 @click.option("--dataset", help="The dataset (default: synthetic, or the config's).")
-@click.option("--data", "data_path", type=click.Path(dir_okay=False), help="The dataset's file.")
+@click.option("--data", "data_path", type=click.Path(), help="The dataset's file (or folder, for audio).")
 @click.option("-P", "--dataset-param", "dataset_params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
 @click.option("--encoders", metavar="A,B", help="Comma-separated encoders (default: all, or the config's).")
 @click.option("--clusterers", metavar="X,Y", help="Comma-separated clusterers; '(own)' is an encoder's own clustering.")

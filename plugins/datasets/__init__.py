@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from musicbench.plugins.datasets.audio import AudioDataset
 from musicbench.plugins.datasets.csv import CsvDataset
 from musicbench.plugins.datasets.gtzan import GtzanDataset
 from musicbench.plugins.datasets.spotify import SpotifyDataset
@@ -17,3 +18,4 @@ def register_datasets(register: Any) -> None:
     register("spotify", SpotifyDataset)
     register("gtzan", GtzanDataset)
     register("csv", CsvDataset)
+    register("audio", AudioDataset)

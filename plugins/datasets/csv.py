@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
+from musicbench.plugins.datasets.sidecar import sidecar_texts
 from musicbench.plugins.datasets.tables import (
     id_like_columns,
     read_table,
     require_columns,
     resolve_path,
     select_features,
+    text_column,
 )
 from musicbench.contracts import Dataset
-from musicbench.errors import ConfigError
+from musicbench.errors import ConfigError, DataError
 
 
 class CsvDataset(LoaderBase):
@@ -38,6 +42,11 @@ class CsvDataset(LoaderBase):
     text_columns : sequence of str
         Text columns, exposed as text modalities under their own names (a column
         named ``lyrics`` feeds the multimodal encoders).
+    lyrics_dir : str, optional
+        A folder of lyrics sidecars, ``<lyrics_dir>/<id without extension>.txt`` per
+        row (``blues/blues.00000.wav`` -> ``blues/blues.00000.txt``, the layout
+        ``bench datasets extract audio`` reads): the ``lyrics`` modality. Needs
+        ``id_column``.
     preprocessing, nonfinite
         As for the ``spotify`` dataset; ``nonfinite="impute"`` fills missing values
         with the column median (recorded in the notes).
@@ -61,6 +70,7 @@ class CsvDataset(LoaderBase):
         drop_features: Sequence[str] = (),
         id_column: str | None = None,
         text_columns: Sequence[str] = (),
+        lyrics_dir: str | os.PathLike[str] | None = None,
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
         na_values: Sequence[str] = (),
@@ -73,6 +83,7 @@ class CsvDataset(LoaderBase):
         self.drop_features = drop_features
         self.id_column = id_column
         self.text_columns = text_columns
+        self.lyrics_dir = lyrics_dir
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
         self.na_values = na_values
@@ -113,6 +124,11 @@ class CsvDataset(LoaderBase):
                     f"not a feature; pass -P id_column={column} to use it as the id, or -P features=... to keep it"
                 )
         features = select_features(available, wanted, drop, "csv")
+        extra = {}
+        if self.lyrics_dir is not None:
+            frame = _with_sidecar_lyrics(frame, self.lyrics_dir, self.id_column, texts)
+            # The fingerprint hashes the CSV only: the sidecars' content must enter it too.
+            extra["lyrics_sha256"] = hashlib.sha256("\0".join(frame["lyrics"]).encode()).hexdigest()
         return build_dataset(
             name="csv",
             frame=frame,
@@ -124,7 +140,7 @@ class CsvDataset(LoaderBase):
             primary_label=labels[0],
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
-            params={**self.get_params(), "features": features},
+            params={**self.get_params(), "features": features, **extra},
             notes=notes,
             na_values=self.na_values,
         )
@@ -143,3 +159,15 @@ def _mostly_numeric(column: pd.Series) -> bool:
     present = column.dropna()
     present = present[present.astype(str).str.strip() != ""]
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
+
+
+def _with_sidecar_lyrics(frame: pd.DataFrame, folder: str | os.PathLike[str], id_column: str | None, texts: list[str]) -> pd.DataFrame:
+    """``frame`` with a ``lyrics`` column read from one ``.txt`` file per id."""
+    if id_column is None or "lyrics" in texts:
+        raise ConfigError("csv: lyrics_dir needs id_column (the file names) and no lyrics text column.")
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise DataError(f"csv: lyrics_dir {root} is not a folder.")
+    lyrics, _ = sidecar_texts(root, text_column(frame[id_column]).tolist(), "csv")
+    texts.append("lyrics")
+    return frame.assign(lyrics=lyrics)
