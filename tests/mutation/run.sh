@@ -8,6 +8,7 @@
 #         MUTATION_SAMPLE   at most this many mutants per module, a seeded sample (default 0: all)
 #         MUTATION_TIMEOUT  seconds per mutant's test run before it counts as killed (default 120)
 #         MUTATION_OUT      where the reports go (default tests/mutation/results)
+#         MUTATION_REF      mutate and test a commit's tree instead of the working tree (e.g. main)
 # Output: MUTATION_OUT/<module>.txt, cosmic-ray's report with the diff of every survivor,
 #         and one line per module in MUTATION_OUT/scores.txt.
 #
@@ -22,6 +23,8 @@ out=${MUTATION_OUT:-$here/results}
 modules=${MUTATION_MODULES:-$here/modules.txt}
 py=$(command -v python)
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+modules=$(cd "$(dirname "$modules")" && pwd)/$(basename "$modules")
 
 # A copy of the working tree, and a `musicbench` package folder that maps the
 # package-dir layout (registry/ is musicbench, plugins/ and benchmark/ its
@@ -30,7 +33,11 @@ mkdir -p "$out"
 # `bench` subprocesses they start, import the mutated copy.
 rm -rf "$work"
 mkdir -p "$work/src" "$work/shadow/musicbench"
-(cd "$repo" && git ls-files -co --exclude-standard -z | grep -zv '^tests/mutation/results/' | xargs -0 tar -cf -) | tar -xf - -C "$work/src"
+if [ -n "${MUTATION_REF:-}" ]; then  # the code and tests of a commit (the "before" run: main)
+  (cd "$repo" && git archive "$MUTATION_REF") | tar -xf - -C "$work/src"
+else
+  (cd "$repo" && git ls-files -co --exclude-standard -z | grep -zv '^tests/mutation/results/' | xargs -0 tar -cf -) | tar -xf - -C "$work/src"
+fi
 for f in "$work/src/registry/"*; do ln -s "$f" "$work/shadow/musicbench/"; done
 ln -s "$work/src/plugins" "$work/shadow/musicbench/plugins"
 ln -s "$work/src/benchmark" "$work/shadow/musicbench/benchmark"
