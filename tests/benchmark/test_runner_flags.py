@@ -144,3 +144,28 @@ def test_seeds_sets_the_number_of_seeds(capsys, tmp_path: Path, seeds: str) -> N
     store = tmp_path / "s.sqlite"
     assert _run(capsys, store, "--encoders", "pca-lite", "--clusterers", "split-median", "--seeds", seeds)[0] == 0
     assert sorted(s for _, _, s in _rows(store)) == list(range(int(seeds)))
+
+
+def test_jobs_do_not_change_a_torch_encoders_numbers(capsys, tmp_path: Path) -> None:
+    # The built-in VAE (the one training loop of every torch encoder) and its own
+    # cluster-free embedding: bit-identical whatever the number of worker processes.
+    config = tmp_path / "run.toml"
+    config.write_text('[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
+                      "[encoders.vae]\nepochs = [3]\nbatch_size = [64]\n[clusterers.kmeans]\nn_init = [2]\n")  # fmt: skip
+    stores = {}
+    for jobs in ("1", "2"):
+        store = tmp_path / f"jobs{jobs}" / "s.sqlite"
+        store.parent.mkdir()
+        code, _, err = bench_here(capsys, "run", "--config", str(config), "--store", str(store), "--seeds", "2",
+                                  "--jobs", jobs, "--top", "0")  # fmt: skip
+        assert code == 0, err
+        stores[jobs] = _rows(store)
+    one, two = stores["1"], stores["2"]
+    assert set(one) == set(two) == {("vae", "kmeans", 0), ("vae", "kmeans", 1)}
+    for cell, row in one.items():
+        assert row.status == "ok" and two[cell].embedding_key == row.embedding_key
+        assert row.metrics == two[cell].metrics and np.array_equal(row.labels, two[cell].labels)
+        vectors = [EmbeddingCache(tmp_path / f"jobs{j}" / ".musicbench" / "cache").get(row.embedding_key).embedding for j in "12"]
+        assert vectors[0].tobytes() == vectors[1].tobytes()
+    # and the seed matters: otherwise the comparison above would prove nothing
+    assert one[("vae", "kmeans", 0)].metrics != one[("vae", "kmeans", 1)].metrics
