@@ -24,7 +24,11 @@ def main(session: str, n: int, seed: int = 0) -> None:
         pending = [item.job_id for item in items]
         if len(pending) <= n:
             return
-        keep = set(random.Random(seed).sample(pending, n))
+        # a seeded shuffle, cut at n: a smaller sample is a prefix of a larger one,
+        # so a quick run's mutants are among a longer run's
+        order = list(pending)
+        random.Random(seed).shuffle(order)
+        keep = set(order[:n])
         for job_id in pending:
             if job_id not in keep:
                 db.set_result(job_id, WorkResult(output="not in the sample", worker_outcome=WorkerOutcome.SKIPPED))
