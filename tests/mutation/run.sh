@@ -64,6 +64,7 @@ TOML
   nice -n 5 "$py" -m pytest -x -q -p no:randomly -p no:cacheprovider $tests > "$work/$name.baseline" 2>&1 \
     || { tail -20 "$work/$name.baseline"; echo "baseline fails for $module" >&2; exit 1; }
   cosmic-ray init "$work/$name.toml" "$work/$name.sqlite"
+  "$py" "$here/filter_annotations.py" "$work/$name.sqlite"
   if [ "$sample" -gt 0 ]; then "$py" "$here/sample.py" "$work/$name.sqlite" "$sample"; fi
   start=$(date +%s)
   cosmic-ray exec "$work/$name.toml" "$work/$name.sqlite"

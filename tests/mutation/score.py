@@ -15,7 +15,7 @@ def main(session: str, module: str, seconds: str) -> None:
         total = db.num_work_items
         for _, result in db.results:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
-                outcomes["sampled out"] += 1
+                outcomes["annotation" if "annotation" in (result.output or "") else "sampled out"] += 1
             elif result.worker_outcome in (WorkerOutcome.NORMAL, WorkerOutcome.EXCEPTION, WorkerOutcome.ABNORMAL):
                 # a mutant that crashes the import or the test run is killed, as a failing test would
                 outcomes["survived" if result.test_outcome == TestOutcome.SURVIVED else "killed"] += 1
@@ -24,7 +24,7 @@ def main(session: str, module: str, seconds: str) -> None:
     tested = outcomes["killed"] + outcomes["survived"]
     score = 100.0 * outcomes["killed"] / tested if tested else float("nan")
     print(f"{module}: {score:.1f}% killed ({outcomes['killed']}/{tested}; {total} generated, "
-          f"{outcomes['sampled out']} sampled out; {seconds} s)")
+          f"{outcomes['annotation']} in annotations, {outcomes['sampled out']} sampled out; {seconds} s)")
 
 
 if __name__ == "__main__":
