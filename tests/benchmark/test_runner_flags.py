@@ -66,19 +66,19 @@ def test_dataset_parameters_reach_the_loader(capsys, tmp_path: Path) -> None:
 
 def test_timeout_turns_a_slow_fit_into_a_timeout_row(capsys, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    config = _config(tmp_path, 1.5)
-    code, err = _run(capsys, store, "--config", str(config), "--seeds", "1", "--timeout", "0.5")
+    config = _config(tmp_path, 5.0)
+    code, err = _run(capsys, store, "--config", str(config), "--seeds", "1", "--timeout", "2.5")
     assert code == 1
     rows = _rows(store)
     assert rows[("sleepy", "kmeans-lite", 0)].status == "timeout"
-    assert "0.5 s timeout" in rows[("sleepy", "kmeans-lite", 0)].reason
+    assert "2.5 s timeout" in rows[("sleepy", "kmeans-lite", 0)].reason
     assert rows[("pca-lite", "kmeans-lite", 0)].status == "ok"
 
 
 def test_retry_failed_recomputes_failures_only_and_only_when_asked(capsys, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    config = _config(tmp_path, 1.5)
-    assert _run(capsys, store, "--config", str(config), "--seeds", "1", "--timeout", "0.5")[0] == 1
+    config = _config(tmp_path, 5.0)
+    assert _run(capsys, store, "--config", str(config), "--seeds", "1", "--timeout", "2.5")[0] == 1
     first = _rows(store)
     # without the flag nothing is recomputed, even with time enough now
     code, err = _run(capsys, store, "--config", str(config), "--seeds", "1", "--timeout", "30")
