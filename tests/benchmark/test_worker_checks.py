@@ -140,3 +140,11 @@ def test_dask_workers_refuse_another_dataset_and_other_plugins(dask_address, con
 def test_dask_times_out_a_task(dask_address, context) -> None:  # type: ignore[no-untyped-def]
     result = _on_dask(dask_address, context, EncodeTask("sleepy", {"seconds": 5.0}), timeout=0.5)
     assert result.status == "timeout" and "0.5 s timeout" in result.reason
+
+
+def test_an_exception_is_an_error_row_naming_the_plugins_line(context: WorkerContext) -> None:
+    result = run_task(context, EncodeTask("broken", {"random_state": 0}))
+    raise_line = next(i for i, line in enumerate(FAILING.read_text().splitlines(), 1) if "raise " in line)
+    assert result.status == "error" and result.embedding is None
+    assert result.reason.startswith("RuntimeError: this encoder is broken on purpose (at ")
+    assert f"(at failing.py:{raise_line} in fit)" in result.reason
