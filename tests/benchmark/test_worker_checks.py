@@ -148,3 +148,67 @@ def test_an_exception_is_an_error_row_naming_the_plugins_line(context: WorkerCon
     assert result.status == "error" and result.embedding is None
     assert result.reason.startswith("RuntimeError: this encoder is broken on purpose (at ")
     assert f"(at failing.py:{raise_line} in fit)" in result.reason
+
+
+BAD_OUTPUT = '''
+from typing import Any
+import numpy as np
+from sklearn.base import BaseEstimator
+from musicbench import hookimpl
+
+
+class Output(BaseEstimator):
+    required_modalities = ("audio",)
+    make = staticmethod(lambda audio: audio[:, :2])
+
+    def __init__(self, random_state: Any = None) -> None:
+        self.random_state = random_state
+
+    def fit(self, dataset: Any) -> "Output":
+        return self
+
+    def transform(self, dataset: Any) -> Any:
+        return self.make(dataset.audio)
+
+
+def output(make):
+    return type("Made", (Output,), {"make": staticmethod(make)})
+
+
+class BadOwnLabels(Output):
+    def predict(self, dataset: Any) -> Any:
+        return np.zeros(len(dataset.audio))  # floats, not cluster ids
+
+
+@hookimpl
+def register_encoders(register: Any) -> None:
+    register("too-few-rows", output(lambda audio: audio[:-1, :2]))
+    register("one-dim", output(lambda audio: audio[:, 0]))
+    register("three-dim", output(lambda audio: audio[:, :, None]))
+    register("text", output(lambda audio: np.full((len(audio), 2), "x")))
+    register("with-nan", output(lambda audio: np.where(audio[:, :2] > 0, np.nan, 1.0)))
+    register("bad-own-labels", BadOwnLabels)
+'''
+
+
+@pytest.mark.parametrize(
+    ("encoder", "message"),
+    [("too-few-rows", "expected (120, d) numbers"), ("one-dim", "expected (120, d) numbers"),
+     ("three-dim", "expected (120, d) numbers"), ("text", "expected (120, d) numbers"),
+     ("with-nan", "returned non-finite values")],
+)  # fmt: skip
+def test_an_encoder_output_that_is_not_one_row_per_track_is_an_error(tmp_path: Path, encoder: str, message: str) -> None:
+    (tmp_path / "bad_output.py").write_text(BAD_OUTPUT)
+    context = _context((str(TOY), str(FAILING), str(tmp_path / "bad_output.py")))
+    result = run_task(context, EncodeTask(encoder, {"random_state": 0}))
+    assert result.status == "error" and result.embedding is None
+    assert message in result.reason
+
+
+def test_own_labels_must_be_integers_one_per_track(tmp_path: Path) -> None:
+    (tmp_path / "bad_output.py").write_text(BAD_OUTPUT)
+    context = _context((str(TOY), str(FAILING), str(tmp_path / "bad_output.py")))
+    result = run_task(context, EncodeTask("bad-own-labels", {"random_state": 0}, clusters_itself=True))
+    assert result.status == "error" and "expected (120,) integers" in result.reason
+    fine = run_task(context, EncodeTask("bad-own-labels", {"random_state": 0}))  # not asked to cluster
+    assert fine.status == "ok" and fine.labels is None and fine.embedding.dtype == np.float32
