@@ -129,9 +129,9 @@ def test_force_recomputes_the_cells_and_the_embedding(capsys, tmp_path: Path) ->
     first = _rows(store)[("pca-lite", "kmeans-lite", 0)]
     key = _tamper(store)
     code, err = _run(capsys, store, *args)
-    assert code == 0 and "0 to compute" in err
+    assert code == 0 and "0 to compute" in err and "computed 0 in" in " ".join(err.split())
     code, err = _run(capsys, store, *args, "--force")
-    assert code == 0 and "1 to compute" in err
+    assert code == 0 and "1 to compute" in err and "computed 1 in" in " ".join(err.split())
     forced = _rows(store)[("pca-lite", "kmeans-lite", 0)]
     assert forced.created_at > first.created_at
     # refitted, not read back from the (tampered) cache: the first run's numbers

@@ -147,3 +147,31 @@ def test_torch_threads_none_changes_nothing() -> None:
     with torch_threads(max(1, before - 1) if before > 1 else 2):
         assert torch.get_num_threads() != before
     assert torch.get_num_threads() == before
+
+
+class Autoencoder(nn.Module):
+    """One input tensor only, as the autoencoders train."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 3))
+
+    def loss(self, batch: tuple[torch.Tensor, ...], generator: torch.Generator) -> torch.Tensor:
+        (x,) = batch
+        return ((self.net(x) - x) ** 2).mean()
+
+
+def test_a_single_input_tensor_trains() -> None:
+    x = _data()[0]
+    history = train(Autoencoder(), [x], _config(epochs=5, patience=None), torch.Generator().manual_seed(0))
+    assert len(history.train_loss) == 5 and history.train_loss[-1] < history.train_loss[0]
+
+
+def test_one_row_is_its_own_mean_loss() -> None:
+    module = Watched()
+    x, y = (t[:1] for t in _data())
+    with torch.no_grad():
+        initial = float(((module.linear(x) - y) ** 2).mean())
+    history = train(module, [x, y], _config(epochs=1, learning_rate=1e-9, patience=None), torch.Generator().manual_seed(0))
+    assert history.train_loss[0] == pytest.approx(initial, rel=1e-5)
