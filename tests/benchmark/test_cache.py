@@ -107,3 +107,65 @@ def register_clusterers(register):
         return make_plan(registry, config, dataset).cells[0].embedding.key
 
     assert key(1.0) != key(2.0)
+
+
+def test_entry_layout_metadata_and_membership(tmp_path):
+    import dataclasses
+    import json
+
+    cache = EmbeddingCache(tmp_path)
+    key = embedding_key(**BASE)
+    assert key not in cache
+    Z = np.ones((3, 2), dtype=np.float32)
+    cache.put(key, Z, None, {"fit_s": 0.5, "encoder": "vae"})
+    assert key in cache
+    folder = tmp_path / key[:2]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{key}.json", f"{key}.npy"]  # no own labels file
+    meta = json.loads((folder / f"{key}.json").read_text())
+    assert meta == {"fit_s": 0.5, "encoder": "vae", "key": key, "n_tracks": 3, "own_labels": False}
+    entry = cache.get(key)
+    assert entry.own_labels is None and entry.meta == meta
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        entry.meta = {}  # type: ignore[misc]  # a cached entry is read-only
+
+
+def test_inconsistent_entries_are_misses(tmp_path):
+    import json
+
+    cache = EmbeddingCache(tmp_path)
+    key = embedding_key(**BASE)
+    cache.put(key, np.ones((4, 2), dtype=np.float32), np.zeros(4, dtype=np.int32), {})
+    meta_path = tmp_path / key[:2] / f"{key}.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "n_tracks": 5}))  # rows do not match the metadata
+    assert cache.get(key) is None
+    meta_path.write_text(json.dumps(meta))
+    assert cache.get(key) is not None
+    (tmp_path / key[:2] / f"{key}.own.npy").unlink()  # the metadata promises own labels
+    assert cache.get(key) is None
+    meta_path.write_text("{not json")
+    assert cache.get(key) is None and key in cache
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    from musicbench.benchmark.cache import _atomic_write
+
+    target = tmp_path / "x.npy"
+
+    def fail(handle):
+        handle.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        _atomic_write(target, fail)
+    assert list(tmp_path.iterdir()) == []
+    _atomic_write(target, lambda handle: handle.write(b"whole"))
+    assert target.read_bytes() == b"whole" and list(tmp_path.iterdir()) == [target]
+
+
+def test_the_key_defaults_to_the_installed_library_versions():
+    from musicbench.benchmark.hashing import package_versions
+
+    without = {k: v for k, v in BASE.items() if k != "packages"}
+    assert embedding_key(**without) == embedding_key(**without, packages=package_versions())
+    assert embedding_key(**without) != embedding_key(**without, packages={})

@@ -132,3 +132,66 @@ def test_lyrics_excerpt_with_16_empty_languages(registry: Registry, lyrics_sampl
     assert language.n_rows == dataset.n_tracks - 16
     assert 0.0 <= language.value <= 1.0 and language.reason is None
     assert results["silhouette@latent"].value == pytest.approx(results["silhouette@reference"].value)
+
+
+def _independent(dataset: Dataset, embedding: np.ndarray, labels: np.ndarray, rows: np.ndarray) -> dict[str, float]:
+    """Every figure of :func:`evaluate`, from scikit-learn on explicitly chosen rows."""
+    from sklearn import metrics as sk
+
+    expected: dict[str, float] = {}
+    for label, truth in dataset.labels.items():
+        known = known_label_rows(truth)
+        t, p = np.asarray(truth)[known].astype(str), labels[known]
+        expected[f"nmi[{label}]"] = sk.normalized_mutual_info_score(t, p)
+        expected[f"ami[{label}]"] = sk.adjusted_mutual_info_score(t, p)
+        expected[f"ari[{label}]"] = sk.adjusted_rand_score(t, p)
+    inside = rows[labels[rows] != -1]
+    for space, X in (("latent", embedding), ("reference", dataset.audio)):
+        expected[f"silhouette@{space}"] = sk.silhouette_score(X[inside], labels[inside])
+        expected[f"calinski_harabasz@{space}"] = sk.calinski_harabasz_score(X[inside], labels[inside])
+        expected[f"davies_bouldin@{space}"] = sk.davies_bouldin_score(X[inside], labels[inside])
+    expected["n_clusters"] = len(set(labels.tolist()) - {-1})
+    expected["noise_fraction"] = float(np.mean(labels == -1))
+    return expected
+
+
+@pytest.mark.parametrize("sample_size", [10_000, 150])
+def test_every_value_equals_an_independent_computation(registry: Registry, cell, sample_size: int) -> None:
+    dataset, embedding, labels = cell
+    labels = labels.copy()
+    labels[np.random.default_rng(1).choice(len(labels), 40, replace=False)] = -1  # noise
+    missing = dataset.labels["genre"].astype(object).copy()
+    missing[:25] = ""  # unknown genre for 25 tracks
+    dataset = replace(dataset, labels={**dataset.labels, "genre": missing})
+    results = evaluate(registry.metrics(), dataset, embedding, labels, sample_size=sample_size)
+    rows = evaluation_sample(dataset.n_tracks, sample_size)
+    rows = np.arange(dataset.n_tracks) if rows is None else rows
+    expected = _independent(dataset, embedding, labels, rows)
+    for name, value in expected.items():
+        assert results[name].value == pytest.approx(value, rel=1e-6, abs=1e-12), name
+    assert results["nmi[genre]"].n_rows == dataset.n_tracks - 25
+    assert results["silhouette@latent"].n_rows == int(np.sum(labels[rows] != -1))
+    assert results["davies_bouldin@reference"].higher_is_better is False
+    assert results["silhouette@latent"].higher_is_better is True and results["n_clusters"].higher_is_better is None
+    assert (results["ari[genre]"].label, results["ari[genre]"].space) == ("genre", None)
+    assert (results["silhouette@reference"].space, results["silhouette@reference"].label) == ("reference", None)
+    assert all(v.reason is None for v in results.values())
+
+
+def test_the_sample_is_a_fixed_sorted_subset() -> None:
+    assert evaluation_sample(500, 500) is None and evaluation_sample(499, 500) is None
+    rows = evaluation_sample(501, 500)
+    assert rows is not None and len(rows) == 500 and len(set(rows.tolist())) == 500
+    assert np.all(np.diff(rows) > 0) and rows.min() >= 0 and rows.max() <= 500
+    big = evaluation_sample(100_000)
+    assert big is not None and len(big) == 10_000  # the default sample size
+    assert evaluation_sample(100_000) is not None and np.array_equal(big, evaluation_sample(100_000))
+
+
+def test_a_metric_returning_nan_gets_a_reason(registry: Registry, cell) -> None:
+    from musicbench import MetricSpec
+
+    dataset, embedding, labels = cell
+    spec = MetricSpec("always_nan", lambda labels: float("nan"), higher_is_better=True, scope="partition")
+    (value,) = evaluate([spec], dataset, embedding, labels).values()
+    assert math.isnan(value.value) and value.reason == "the metric is undefined for this partition"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -98,7 +99,9 @@ def test_each_embedding_is_fitted_once_and_shared(toy_run):
 
 
 def test_a_second_run_computes_nothing_and_force_recomputes_the_same(toy_run, tmp_path):
-    store, first = toy_run
+    # on a copy of the session's store and cache, which the other tests read unchanged
+    shutil.copytree(toy_run[0].parent, tmp_path / "copy")
+    store = tmp_path / "copy" / toy_run[0].name
     before = {r.key: r for r in _rows(store)}
     again = bench(*toy_run_args(store, "--encoders", "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
                                 "--clusterers", "kmeans-lite,(own)", "--seeds", "2", "--timeout", "3"))  # fmt: skip

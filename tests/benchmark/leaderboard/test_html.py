@@ -81,6 +81,8 @@ def test_export_writes_vectors_and_labels_by_track_id(hostile_store, tmp_path, c
     assert np.allclose(np.array(rows[1:], dtype=object)[:, 2:].astype(float), table["z"])
     code, _, err = bench_here(capsys, "export", tmp_path / "x.csv", "--store", hostile_store, "--encoder", "pca-lite")
     assert code == 2 and "2 cells match" in err
-    shutil.rmtree(hostile_store.parent / ".musicbench")
-    code, _, err = bench_here(capsys, "export", tmp_path / "y.csv", "--store", hostile_store, "--cell", cell.key[:10])
+    bare = tmp_path / "bare" / "s.sqlite"  # a copy without the cache beside it: the fixture's store keeps its cache
+    bare.parent.mkdir()
+    shutil.copy(hostile_store, bare)
+    code, _, err = bench_here(capsys, "export", tmp_path / "y.csv", "--store", bare, "--cell", cell.key[:10])
     assert code == 2 and "not in the cache" in " ".join(err.split())

@@ -99,3 +99,11 @@ def test_one_point_per_cluster() -> None:
 def test_undefined_cases_raise_metric_undefined(metric, truth: np.ndarray, reason: str) -> None:
     with pytest.raises(MetricUndefined, match=reason):
         metric(truth, np.arange(len(truth)) % 2)
+
+
+def test_object_labels_that_are_not_strings_work() -> None:
+    # pandas hands a column of mixed or integer codes over as dtype object
+    truth = np.array([1, 1, 2, 2, 3, 3], dtype=object)
+    pred = np.array([0, 0, 1, 1, 1, 2])
+    assert nmi(truth, pred) == pytest.approx(skm.normalized_mutual_info_score(truth.astype(int), pred))
+    assert purity(truth, pred) == pytest.approx(5 / 6)

@@ -25,3 +25,9 @@ def test_all_noise_and_no_noise() -> None:
 def test_no_points_is_undefined(metric) -> None:
     with pytest.raises(MetricUndefined, match="no points"):
         metric(np.array([], dtype=int))
+
+
+def test_only_minus_one_is_noise() -> None:
+    # a negative label other than -1 is an ordinary cluster id
+    labels = np.array([-2, -2, 0, -1])
+    assert n_clusters(labels) == 2.0 and noise_fraction(labels) == 0.25
