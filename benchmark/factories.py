@@ -68,6 +68,13 @@ def resolve_clusterer_params(
         resolved["random_state"] = seed
     resolved.update(params)
     chosen = resolved.get(count_param) if count_param else None
+    if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen < 1:
+        # An unlabelled dataset (a folder of audio without genre folders) has no class
+        # count to default to: without this, scikit-learn's "Got 0 instead" reached the user.
+        raise DataError(
+            f"{entry.name}: {count_param}={chosen} is not a cluster count. The dataset has no labels to take "
+            f"the number of clusters from: set it, e.g. -C {entry.name}.{count_param}=8."
+        )
     if isinstance(chosen, int) and not isinstance(chosen, bool) and chosen > n_samples:
         raise DataError(
             f"{entry.name}: cannot make {chosen} clusters of {n_samples} rows ({count_param}={chosen} "

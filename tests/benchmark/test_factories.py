@@ -24,6 +24,12 @@ def test_cluster_count_and_seed_fill_unset_parameters() -> None:
     assert resolve_clusterer_params(entry(), {"n_clusters": 2}, 100, 6, seed=3)["n_clusters"] == 2
 
 
+def test_an_unlabelled_dataset_needs_an_explicit_cluster_count() -> None:
+    with pytest.raises(DataError, match=r"-C c.n_clusters="):
+        resolve_clusterer_params(entry(), {}, 100, 0, seed=0)  # no classes to default to
+    assert resolve_clusterer_params(entry(), {"n_clusters": 4}, 100, 0, seed=0)["n_clusters"] == 4
+
+
 def test_auto_parameters_from_meta() -> None:
     auto = entry(auto_params=lambda n, k: {"min_size": n // (10 * k)})
     assert resolve_clusterer_params(auto, {}, 600, 6, seed=0)["min_size"] == 10
