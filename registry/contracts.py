@@ -22,6 +22,13 @@ TEXT_MODALITIES = ("lyrics", "title")
 MISSING_LABEL = ""
 """How a missing label or a missing text is stored."""
 
+CONTEXT = "context"
+"""Numeric metadata that is not audio (release year, popularity), declared by the dataset.
+
+Only encoders that ask for it read it (``multimodal-vae`` with ``"context"`` among its
+modalities); audio-only encoders never see it.
+"""
+
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
@@ -53,6 +60,11 @@ class Dataset:
         equal datasets.
     notes : tuple of str
         What loading did that a user should know (rows dropped, duplicates merged).
+    context : ndarray of shape (n_tracks, n_context), float32, optional
+        The ``context`` modality: numeric metadata that is not audio (release year,
+        popularity), unscaled; ``None`` when the dataset declares none.
+    context_names : tuple of str
+        One name per column of ``context``.
     """
 
     name: str
@@ -65,6 +77,8 @@ class Dataset:
     params: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     notes: tuple[str, ...] = ()
+    context: np.ndarray | None = None
+    context_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.audio.shape[0]
@@ -74,6 +88,13 @@ class Dataset:
                 f"{len(self.feature_names)} feature names were given."
             )
         columns = {"track_ids": self.track_ids, **self.labels, **self.texts}
+        if self.context is not None:
+            if self.context.ndim != 2 or self.context.shape[1] != len(self.context_names):
+                raise ValueError(
+                    f"Dataset {self.name!r}: context has shape {self.context.shape} but "
+                    f"{len(self.context_names)} context names were given."
+                )
+            columns[CONTEXT] = self.context
         for key, column in columns.items():
             if len(column) != n:
                 raise ValueError(
@@ -91,9 +112,11 @@ class Dataset:
 
     @property
     def modalities(self) -> tuple[str, ...]:
-        """``audio`` plus every text modality that has at least one non-empty text."""
+        """``audio``, every text modality that has at least one non-empty text, and
+        ``context`` when the dataset declares context columns."""
         present = [m for m, t in self.texts.items() if np.any(t != MISSING_LABEL)]
-        return (AUDIO, *present)
+        context = (CONTEXT,) if self.context is not None and self.context.shape[1] > 0 else ()
+        return (AUDIO, *present, *context)
 
     def n_classes(self, label: str | None = None) -> int:
         """The number of distinct non-missing values of a label (default: primary)."""
@@ -113,6 +136,8 @@ class Dataset:
             params=self.params,
             fingerprint=self.fingerprint,
             notes=self.notes,
+            context=None if self.context is None else self.context[rows],
+            context_names=self.context_names,
         )
 
 

@@ -32,6 +32,10 @@ class CsvDataset(LoaderBase):
     text_columns : sequence of str
         Text columns, exposed as text modalities under their own names (a column
         named ``lyrics`` feeds the multimodal encoders).
+    context_columns : sequence of str
+        Numeric columns that are metadata, not audio (release year, popularity): the
+        ``context`` modality, left out of the features and read only by encoders
+        that ask for ``context``. Every kept row needs a number in each.
     preprocessing, nonfinite
         As for the ``spotify`` dataset.
     """
@@ -44,6 +48,7 @@ class CsvDataset(LoaderBase):
         drop_features: Sequence[str] = (),
         id_column: str | None = None,
         text_columns: Sequence[str] = (),
+        context_columns: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
     ) -> None:
@@ -53,6 +58,7 @@ class CsvDataset(LoaderBase):
         self.drop_features = drop_features
         self.id_column = id_column
         self.text_columns = text_columns
+        self.context_columns = context_columns
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
 
@@ -61,11 +67,12 @@ class CsvDataset(LoaderBase):
             raise ConfigError("csv: pass the file with --data PATH.")
         labels = [self.labels] if isinstance(self.labels, str) else list(self.labels)
         texts = [self.text_columns] if isinstance(self.text_columns, str) else list(self.text_columns)
+        context = [self.context_columns] if isinstance(self.context_columns, str) else list(self.context_columns)
         if not labels:
             raise ConfigError("csv: give at least one label column (labels=...).")
         path = resolve_path(self.path, "", "csv")
         frame = read_table(path, "csv")
-        non_features = {*labels, *texts, *([self.id_column] if self.id_column else [])}
+        non_features = {*labels, *texts, *context, *([self.id_column] if self.id_column else [])}
         require_columns(frame, [*sorted(non_features), *(self.features or [])], path, "csv")
         if self.features is None:
             # A mostly-numeric column is a feature, so a stray bad value in it is
@@ -86,6 +93,7 @@ class CsvDataset(LoaderBase):
             preprocessing=self.preprocessing,
             nonfinite=self.nonfinite,
             params={**self.get_params(), "features": features},
+            context_columns=context,
         )
 
 
