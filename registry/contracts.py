@@ -210,6 +210,29 @@ def missing_modalities(encoder: Any, dataset: Dataset) -> tuple[str, ...]:
     return tuple(m for m in required if m not in dataset.modalities)
 
 
+def fitted_modalities(encoder: Any) -> tuple[str, ...]:
+    """The modalities a fitted ``encoder`` read, as the result store records them.
+
+    An encoder whose inputs depend on its parameters and data (the multimodal VAE,
+    the ``text`` encoder) says so in a ``modalities_`` attribute after ``fit``;
+    otherwise its ``required_modalities`` are what it read.
+    """
+    used = getattr(encoder, "modalities_", None)
+    if used is None:
+        used = getattr(encoder, "required_modalities", (AUDIO,))
+    return tuple(str(m) for m in used)
+
+
+def fit_diagnostics(encoder: Any) -> dict[str, tuple[float, str]]:
+    """Figures a fitted encoder reports about itself, as ``{name: (value, note)}``.
+
+    The VAE family reports ``active_units`` (Burda et al. 2016: latent dimensions
+    whose posterior mean varies by more than 0.01 across tracks).
+    """
+    own = getattr(encoder, "fit_diagnostics_", None)
+    return dict(own) if isinstance(own, Mapping) else {}
+
+
 class MetricUndefined(Exception):
     """Raised by a metric function when the metric is undefined for its input.
 

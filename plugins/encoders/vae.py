@@ -105,6 +105,8 @@ class AutoEncoder(NeuralEncoder):
         self.n_threads = n_threads
         self.random_state = random_state
 
+    variational = False
+
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, variational=False, learn_scale=False)
 
