@@ -176,7 +176,7 @@ def run_check(entry: PluginEntry, dataset: Dataset) -> CheckResult:
     try:
         problems = CHECKS[entry.kind](entry, dataset)
     except MusicbenchError as exc:
-        if entry.kind == "dataset":
+        if entry.kind == "dataset" or entry.meta.get("needs_user_file"):
             return CheckResult(entry.kind, entry.name, "skip", str(exc))
         return CheckResult(entry.kind, entry.name, "fail", str(exc))
     except Exception as exc:

@@ -13,6 +13,7 @@ from typing import Any
 from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
 from musicbench.plugins.encoders.idec import IDEC
 from musicbench.plugins.encoders.multimodal import MultimodalVAE
+from musicbench.plugins.encoders.precomputed import PrecomputedEncoder
 from musicbench.plugins.encoders.text import TextEncoder
 from musicbench.plugins.encoders.vade import VaDE
 from musicbench.plugins.encoders.vae import VAE, AutoEncoder
@@ -47,3 +48,5 @@ def register_encoders(register: Any) -> None:
     register("multimodal-vae", MultimodalVAE, check_params={**QUICK, "text_dim": 8})
     register("vade", VaDE, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
     register("idec", IDEC, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
+    # Its input is a file the user names: `bench check` skips it without one.
+    register("precomputed", PrecomputedEncoder, needs_user_file=True)
