@@ -22,8 +22,9 @@ MODALITY_NAMES = (AUDIO, TEXT, *TEXT_MODALITIES, CONTEXT)
 
 
 def check_modalities(requested: Any, owner: str) -> list[str]:
-    """``requested`` as a list of known, distinct modality names, audio first if present."""
-    names = [requested] if isinstance(requested, str) else list(requested or [])
+    """``requested`` (a list, or a string such as ``"audio+context"``) as a list of known,
+    distinct modality names."""
+    names = requested.split("+") if isinstance(requested, str) else list(requested or [])
     unknown = [m for m in names if m not in MODALITY_NAMES]
     texts = [m for m in names if m in (TEXT, *TEXT_MODALITIES)]
     if unknown or not names or len(set(names)) != len(names) or len(texts) > 1:

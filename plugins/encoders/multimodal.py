@@ -41,6 +41,7 @@ class MultimodalModule(VAEModule):
                  fusion: str, weights: Sequence[float], modality_dropout: float = 0.0) -> None:  # fmt: skip
         nn.Module.__init__(self)  # the VAE's single-input encoder and decoder are not wanted
         self.beta = float(beta)
+        self.free_bits = 0.0
         self.fusion = fusion
         self.weights = [float(w) for w in weights]
         self.modality_dropout = float(modality_dropout)
@@ -85,7 +86,7 @@ class MultimodalModule(VAEModule):
             present = present * keep
         mean, log_var = self.posterior(batch, present)
         z = reparameterize(mean, log_var, generator)
-        return (self.reconstruction(batch, z) + self.beta * self.kl(mean, log_var, z)).mean()
+        return self.reconstruction(batch, z).mean() + self.beta * self.kl_term(mean, log_var, z)
 
 
 class MultimodalVAE(VAE):
@@ -105,8 +106,8 @@ class MultimodalVAE(VAE):
 
     Parameters
     ----------
-    modalities : sequence of str
-        Any of ``audio``, ``text`` (lyrics where the dataset has them, else titles),
+    modalities : sequence of str, or str
+        A list, or names joined by ``+`` (``"audio+context"``): any of ``audio``, ``text`` (lyrics where the dataset has them, else titles),
         ``lyrics``, ``title`` (at most one text) and ``context`` (the dataset's
         metadata). ``["audio", "text"]`` by default.
     fusion : {"poe", "concat"}
@@ -140,13 +141,13 @@ class MultimodalVAE(VAE):
         modality_dropout: float = 0.0,
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
-        beta: float = 0.5,
+        beta: float = 0.1,
         learn_scale: bool = False,
-        epochs: int = 20,
+        epochs: int = 30,
         batch_size: int = 256,
         learning_rate: float = 3e-3,
         validation_fraction: float = 0.1,
-        patience: int | None = 3,
+        patience: int | None = 5,
         n_threads: int | None = None,
         random_state: int | None = None,
     ) -> None:
