@@ -89,7 +89,10 @@ def effective_params(estimator: Any, params: Mapping[str, Any]) -> dict[str, Any
     version of a plugin then misses the cache instead of returning stale vectors.
     """
     get_params = getattr(estimator, "get_params", None)
-    return {**(get_params(deep=False) if callable(get_params) else {}), **params}
+    # An encoder that reads a file of its own (precomputed) adds the file's hash.
+    fingerprint = getattr(estimator, "input_fingerprint", None)
+    extra = fingerprint() if callable(fingerprint) else {}
+    return {**(get_params(deep=False) if callable(get_params) else {}), **params, **extra}
 
 
 def _instantiate(kind: str, entry: PluginEntry, params: Mapping[str, Any]) -> Any:

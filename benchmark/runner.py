@@ -97,7 +97,8 @@ class _Run:
             dataset_fingerprint=self.plan.dataset.fingerprint, encoder=spec.encoder, encoder_args=spec.args,
             encoder_params=spec.params, clusterer=cell.clusterer, clusterer_args=cell.args,
             clusterer_params=cell.params, seed=spec.seed, status=status, reason=reason,
-            metrics=result.metrics if result else {},
+            metrics={**encoded.get("encoder_metrics", {}), **(result.metrics if result else {})},
+            modalities=list(encoded.get("modalities", [])),
             fitted_params=result.fitted_params if result else {}, fit_s=timings.get("fit_s"),
             transform_s=timings.get("transform_s"), cluster_s=timings.get("cluster_s"),
             metrics_s=timings.get("metrics_s"), peak_rss_bytes=max(peaks) if peaks else None,
@@ -227,7 +228,8 @@ def _execute(run: _Run, executor: Executor, groups: dict[str, list[Cell]], force
             estimates.observe("encode", spec.encoder, seconds)
             meta = {"encoder": spec.encoder, "params": spec.params, "seed": spec.seed,
                     "dataset_fingerprint": run.plan.dataset.fingerprint, "timings": result.timings,
-                    "peak_rss_bytes": result.peak_rss_bytes, "versions": result.versions}  # fmt: skip
+                    "peak_rss_bytes": result.peak_rss_bytes, "versions": result.versions,
+                    "modalities": result.modalities, "encoder_metrics": result.encoder_metrics}  # fmt: skip
             run.cache.put(key, result.embedding, result.labels, meta)
             encoded[key] = meta
             submit_cells(key, result.embedding, result.labels)

@@ -32,7 +32,7 @@ import numpy as np
 
 from musicbench.errors import ConfigError, DataError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: cells record the modalities their encoder read
 STATUSES = ("ok", "error", "timeout", "skipped")
 DEFAULT_STORE = Path("musicbench.sqlite")
 BUSY_TIMEOUT_S = 60.0
@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS cells (
     versions TEXT NOT NULL,
     created_at TEXT NOT NULL,
     schema_version INTEGER NOT NULL,
+    modalities TEXT NOT NULL,
     labels BLOB
 );
 CREATE INDEX IF NOT EXISTS cells_dataset ON cells (dataset, dataset_fingerprint);
@@ -76,6 +77,7 @@ CREATE INDEX IF NOT EXISTS cells_dataset ON cells (dataset, dataset_fingerprint)
 
 _JSON_COLUMNS = (
     "encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics", "fitted_params", "versions",
+    "modalities",
 )  # fmt: skip
 
 
@@ -109,6 +111,8 @@ class CellRecord:
     versions: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     schema_version: int = SCHEMA_VERSION
+    modalities: list[str] = field(default_factory=list)
+    """The modalities the encoder read (``audio``, ``lyrics``, ``context``...)."""
     labels: np.ndarray | None = None
 
     def value(self, metric: str) -> float | None:

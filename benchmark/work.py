@@ -38,7 +38,7 @@ from musicbench.benchmark.evaluation import evaluate
 from musicbench.benchmark.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.hashing import package_versions
 from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
-from musicbench.contracts import ClusteringEncoder
+from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
 
 
@@ -85,6 +85,10 @@ class TaskResult:
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     fitted_params: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, Any] = field(default_factory=dict)
+    modalities: list[str] = field(default_factory=list)
+    """The modalities the encoder read (an encode task's result)."""
+    encoder_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Figures the encoder reports about its fit (``active_units``), stored like metrics."""
 
 
 class WorkerState:
@@ -186,6 +190,11 @@ def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
     if not np.isfinite(Z).all():
         raise MusicbenchError(f"encoder {task.encoder!r} returned non-finite values")
     result.embedding = np.ascontiguousarray(Z, dtype=np.float32)
+    result.modalities = list(fitted_modalities(encoder))
+    result.encoder_metrics = {
+        name: {"value": float(value), "metric": name, "higher_is_better": None, "label": None, "space": "latent", "reason": note}
+        for name, (value, note) in fit_diagnostics(encoder).items()
+    }
     if task.clusters_itself:
         start = time.perf_counter()
         own = cast(ClusteringEncoder, encoder)  # the plan made this task for encoders with predict()

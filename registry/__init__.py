@@ -6,6 +6,7 @@ Importing this package loads no plugin; call :func:`build_registry`.
 from musicbench._version import __version__
 from musicbench.contracts import (
     AUDIO,
+    CONTEXT,
     MISSING_LABEL,
     TEXT_MODALITIES,
     Clusterer,
@@ -42,6 +43,7 @@ from musicbench.info import ClustererInfo, DatasetInfo, EncoderInfo, MetricInfo,
 
 __all__ = [
     "AUDIO",
+    "CONTEXT",
     "DEFAULT_PLUGINS",
     "ENTRY_POINT_GROUP",
     "KINDS",

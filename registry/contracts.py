@@ -22,6 +22,13 @@ TEXT_MODALITIES = ("lyrics", "title")
 MISSING_LABEL = ""
 """How a missing label or a missing text is stored."""
 
+CONTEXT = "context"
+"""Numeric metadata that is not audio (release year, popularity), declared by the dataset.
+
+Only encoders that ask for it read it (``multimodal-vae`` with ``"context"`` among its
+modalities); audio-only encoders never see it.
+"""
+
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
@@ -53,6 +60,11 @@ class Dataset:
         equal datasets.
     notes : tuple of str
         What loading did that a user should know (rows dropped, duplicates merged).
+    context : ndarray of shape (n_tracks, n_context), float32, optional
+        The ``context`` modality: numeric metadata that is not audio (release year,
+        popularity), unscaled; ``None`` when the dataset declares none.
+    context_names : tuple of str
+        One name per column of ``context``.
 
     Notes
     -----
@@ -60,7 +72,8 @@ class Dataset:
     receive, and the one a dataset loader's ``load()`` returns. Treat it as
     read-only: the same object is shared by every encoder of a run. Derived facts:
     :attr:`n_tracks`, :attr:`modalities` (``audio`` plus each text modality with at
-    least one non-empty text), :meth:`n_classes` and :meth:`subset`.
+    least one non-empty text, and ``context`` when declared), :meth:`n_classes` and
+    :meth:`subset`.
     """
 
     name: str
@@ -73,6 +86,8 @@ class Dataset:
     params: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
     notes: tuple[str, ...] = ()
+    context: np.ndarray | None = None
+    context_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.audio.shape[0]
@@ -82,6 +97,13 @@ class Dataset:
                 f"{len(self.feature_names)} feature names were given."
             )
         columns = {"track_ids": self.track_ids, **self.labels, **self.texts}
+        if self.context is not None:
+            if self.context.ndim != 2 or self.context.shape[1] != len(self.context_names):
+                raise ValueError(
+                    f"Dataset {self.name!r}: context has shape {self.context.shape} but "
+                    f"{len(self.context_names)} context names were given."
+                )
+            columns[CONTEXT] = self.context
         for key, column in columns.items():
             if len(column) != n:
                 raise ValueError(
@@ -99,9 +121,11 @@ class Dataset:
 
     @property
     def modalities(self) -> tuple[str, ...]:
-        """``audio`` plus every text modality that has at least one non-empty text."""
+        """``audio``, every text modality that has at least one non-empty text, and
+        ``context`` when the dataset declares context columns."""
         present = [m for m, t in self.texts.items() if np.any(t != MISSING_LABEL)]
-        return (AUDIO, *present)
+        context = (CONTEXT,) if self.context is not None and self.context.shape[1] > 0 else ()
+        return (AUDIO, *present, *context)
 
     def n_classes(self, label: str | None = None) -> int:
         """The number of distinct non-missing values of a label (default: primary)."""
@@ -121,6 +145,8 @@ class Dataset:
             params=self.params,
             fingerprint=self.fingerprint,
             notes=self.notes,
+            context=None if self.context is None else self.context[rows],
+            context_names=self.context_names,
         )
 
 
@@ -202,6 +228,29 @@ def missing_modalities(encoder: Any, dataset: Dataset) -> tuple[str, ...]:
         return tuple(own(dataset))
     required = getattr(encoder, "required_modalities", (AUDIO,))
     return tuple(m for m in required if m not in dataset.modalities)
+
+
+def fitted_modalities(encoder: Any) -> tuple[str, ...]:
+    """The modalities a fitted ``encoder`` read, as the result store records them.
+
+    An encoder whose inputs depend on its parameters and data (the multimodal VAE,
+    the ``text`` encoder) says so in a ``modalities_`` attribute after ``fit``;
+    otherwise its ``required_modalities`` are what it read.
+    """
+    used = getattr(encoder, "modalities_", None)
+    if used is None:
+        used = getattr(encoder, "required_modalities", (AUDIO,))
+    return tuple(str(m) for m in used)
+
+
+def fit_diagnostics(encoder: Any) -> dict[str, tuple[float, str]]:
+    """Figures a fitted encoder reports about itself, as ``{name: (value, note)}``.
+
+    The VAE family reports ``active_units`` (Burda et al. 2016: latent dimensions
+    whose posterior mean varies by more than 0.01 across tracks).
+    """
+    own = getattr(encoder, "fit_diagnostics_", None)
+    return dict(own) if isinstance(own, Mapping) else {}
 
 
 class MetricUndefined(Exception):

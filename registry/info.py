@@ -73,12 +73,16 @@ class EncoderInfo:
         The size rule (:data:`SizeRule`); the encoder is skipped above it.
     preload : str, optional
         A module each local worker imports once before any task (numba warm-up).
+    needs_user_file : bool
+        The encoder reads a file the user gives (``precomputed``): the generic
+        contract checks skip it unless ``check_params`` name such a file.
     """
 
     check_params: Mapping[str, Any] = field(default_factory=dict)
     clusters: bool = False
     max_samples: SizeRule | None = None
     preload: str | None = None
+    needs_user_file: bool = False
 
 
 @dataclass(frozen=True)

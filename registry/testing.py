@@ -86,6 +86,10 @@ def _encoder(entry: PluginEntry, seed: int = 0) -> Any:
 
     info = entry.info
     assert isinstance(info, EncoderInfo)
+    if info.needs_user_file and not info.check_params:
+        # Its input is a file of the user's, made for the user's dataset: nothing generic
+        # to fit on here (tests/plugins/encoders/test_precomputed.py holds it to the contract).
+        raise CheckSkipped(f"{entry.name} reads a file of yours: pass it as a parameter to check it")
     return build_encoder(entry, resolve_encoder_params(entry, info.check_params, seed))
 
 

@@ -59,6 +59,12 @@ class Entry:
     def clusterer_label(self) -> str:
         return entry_label(self.clusterer, self.clusterer_args)
 
+    @property
+    def modalities(self) -> str:
+        """What the encoder read, e.g. ``audio+lyrics`` (``?`` for cells stored without it)."""
+        seen = {"+".join(c.modalities) for c in self.cells if c.modalities}
+        return " / ".join(sorted(seen)) or "?"
+
     def values(self, metric: str) -> dict[int, float]:
         """``{seed: value}`` over the ok cells where ``metric`` is defined."""
         return {c.seed: float(v) for c in self.cells if (v := c.value(metric)) is not None}
@@ -101,11 +107,12 @@ class Leaderboard:
     def main_metrics(self, limit: int = 9) -> list[str]:
         """The ranking metric, the primary label's other external scores, the
         reference-space internal scores (comparable across encoders), then the
-        cluster count and noise fraction, which must always be visible."""
+        cluster count and noise fraction, which must always be visible, and the VAE
+        family's active latent units."""
         primary = self.dataset.primary_label if self.dataset else "genre"
         preferred = [
             self.metric, f"ari[{primary}]", f"ami[{primary}]", f"accuracy[{primary}]",
-            "silhouette@reference", "davies_bouldin@reference", "n_clusters", "noise_fraction",
+            "silhouette@reference", "davies_bouldin@reference", "n_clusters", "noise_fraction", "active_units",
         ]  # fmt: skip
         order = [m for m in preferred if m in self.metric_names or m == self.metric]
         order += [m for m in self.metric_names if m.endswith(f"[{primary}]")]

@@ -73,9 +73,9 @@ def rows_note(lb: Leaderboard) -> str:
 
 def to_markdown(lb: Leaderboard, top: int | None = None) -> str:
     metrics = lb.main_metrics()
-    header = ["rank", "encoder", "clusterer", *(md_escape(m) for m in metrics), "seeds", "fit s"]
+    header = ["rank", "encoder", "modalities", "clusterer", *(md_escape(m) for m in metrics), "seeds", "fit s"]
     rows = [
-        [rank_text(e), md_escape(e.encoder_label), md_escape(e.clusterer_label),
+        [rank_text(e), md_escape(e.encoder_label), md_escape(e.modalities), md_escape(e.clusterer_label),
          *(fmt(e.mean(m), e.std(m)) for m in metrics), str(len(e.cells)), fmt(e.timing("fit_s"), math.nan, 2)]
         for e in lb.entries[:top]
     ]  # fmt: skip

@@ -46,17 +46,21 @@ def build_dataset(
     params: Mapping[str, Any],
     notes: Sequence[str] = (),
     na_values: Any = (),
+    context_columns: Sequence[str] = (),
 ) -> Dataset:
     """Validate ``frame`` and turn it into a preprocessed :class:`Dataset`.
 
     ``label_columns`` and ``text_columns`` map the dataset's names (``genre``,
-    ``lyrics``) to the file's column names.
+    ``lyrics``) to the file's column names. ``context_columns`` are numeric columns
+    kept apart from the audio features as the ``context`` modality (unscaled); a
+    missing value there is an error, since no encoder could tell it from a number.
     """
     raw, keep, feature_notes = numeric_features(frame, feature_columns, path, name, nonfinite, na_values)
     lines = line_numbers(frame)
     check_magnitudes(raw[keep], None, feature_columns, lines[keep], path, name, preprocessing)
     n_read = len(frame)
     frame = frame.loc[keep]
+    context = _context(frame, context_columns, lines[keep], path, name) if context_columns else None
     if id_column is not None:
         ids = text_column(frame[id_column])
         duplicated = pd.Series(ids).duplicated()
@@ -88,4 +92,24 @@ def build_dataset(
         params={**recorded, **loaded},
         fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k != "path"}),
         notes=(*notes, *feature_notes, *label_notes),
+        context=context,
+        context_names=tuple(context_columns),
     )
+
+
+def _context(frame: pd.DataFrame, columns: Sequence[str], lines: np.ndarray, path: Path, name: str) -> np.ndarray:
+    """The context columns as float32; a non-number or a missing value names its line."""
+    matrix = np.empty((len(frame), len(columns)), dtype=np.float32)
+    for j, column in enumerate(columns):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            line = int(lines[first])  # the file's own line, blank lines and quoted newlines counted
+            raise DataError(
+                f"{name}: context column {column!r} of {path} must hold a finite number on every "
+                f"kept row, but line {line} holds {frame[column].iloc[first]!r} ({int(bad.sum())} such "
+                f"row(s)). Fill or drop those rows, or leave {column!r} out of the context columns."
+            )
+        matrix[:, j] = values.to_numpy(dtype=np.float32)
+    return matrix

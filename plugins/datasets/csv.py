@@ -47,6 +47,10 @@ class CsvDataset(LoaderBase):
         row (``blues/blues.00000.wav`` -> ``blues/blues.00000.txt``, the layout
         ``bench datasets extract audio`` reads): the ``lyrics`` modality. Needs
         ``id_column``.
+    context_columns : sequence of str
+        Numeric columns that are metadata, not audio (release year, popularity): the
+        ``context`` modality, left out of the features and read only by encoders
+        that ask for ``context``. Every kept row needs a number in each.
     preprocessing, nonfinite
         As for the ``spotify`` dataset; ``nonfinite="impute"`` fills missing values
         with the column median (recorded in the notes).
@@ -71,6 +75,7 @@ class CsvDataset(LoaderBase):
         id_column: str | None = None,
         text_columns: Sequence[str] = (),
         lyrics_dir: str | os.PathLike[str] | None = None,
+        context_columns: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
         na_values: Sequence[str] = (),
@@ -84,6 +89,7 @@ class CsvDataset(LoaderBase):
         self.id_column = id_column
         self.text_columns = text_columns
         self.lyrics_dir = lyrics_dir
+        self.context_columns = context_columns
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
         self.na_values = na_values
@@ -96,6 +102,7 @@ class CsvDataset(LoaderBase):
         # Column names are text in the file: a name given as a number (-P labels=2019)
         # or as one string must still mean that column, never its characters.
         labels, texts = column_names(self.labels), column_names(self.text_columns)
+        context = column_names(self.context_columns)
         wanted = None if self.features is None else column_names(self.features)
         drop = column_names(self.drop_features)
         id_column = None if self.id_column is None else str(self.id_column)
@@ -103,7 +110,7 @@ class CsvDataset(LoaderBase):
             raise ConfigError("csv: give at least one label column (labels=...).")
         path = resolve_path(self.path, "", "csv")
         frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
-        non_features = {*labels, *texts, *([id_column] if id_column else [])}
+        non_features = {*labels, *texts, *context, *([id_column] if id_column else [])}
         notes: list[str] = []
         require_columns(frame, [*sorted(non_features), *(wanted or [])], path, "csv")
         if wanted is None:
@@ -143,6 +150,7 @@ class CsvDataset(LoaderBase):
             params={**self.get_params(), "features": features, **extra},
             notes=notes,
             na_values=self.na_values,
+            context_columns=context,
         )
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
 from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
 from musicbench.contracts import Dataset
-from musicbench.errors import ConfigError
+from musicbench.errors import ConfigError, DataError
 
 AUDIO_FEATURES = (
     "danceability", "energy", "key", "loudness", "mode", "speechiness",
@@ -19,6 +21,10 @@ AUDIO_FEATURES = (
 REQUIRED = ("track_id", "track_name", "playlist_genre", "playlist_subgenre", *AUDIO_FEATURES)
 DEFAULT_FILE = "spotify_songs_tidytuesday.csv"
 DEDUPE_RULES = ("first", "none")
+CONTEXT_COLUMNS = ("release_year", "track_popularity")
+"""What ``context`` may name: the album's release year (parsed from
+``track_album_release_date``) and Spotify's popularity score (0-100)."""
+RELEASE_DATE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
 
 
 class SpotifyDataset(LoaderBase):
@@ -44,6 +50,11 @@ class SpotifyDataset(LoaderBase):
         order, and so its first playlist's genre; ``none`` keeps every row.
     nonfinite : {"drop", "error"}
         What to do with rows whose features are missing or infinite.
+    context : sequence of str
+        The ``context`` modality (metadata, not audio): any of ``release_year`` (the
+        album's, from ``track_album_release_date``, which mixes ``YYYY``, ``YYYY-MM``
+        and ``YYYY-MM-DD``) and ``track_popularity``. Only encoders that ask for
+        ``context`` read it; ``()`` declares none.
     """
 
     def __init__(
@@ -54,6 +65,7 @@ class SpotifyDataset(LoaderBase):
         preprocessing: str = "yeo-johnson",
         dedupe: str = "first",
         nonfinite: str = "drop",
+        context: Sequence[str] = CONTEXT_COLUMNS,
     ) -> None:
         self.path = path
         self.features = features
@@ -61,6 +73,7 @@ class SpotifyDataset(LoaderBase):
         self.preprocessing = preprocessing
         self.dedupe = dedupe
         self.nonfinite = nonfinite
+        self.context = context
 
     def load(self) -> Dataset:
         if self.dedupe not in DEDUPE_RULES:
@@ -69,6 +82,12 @@ class SpotifyDataset(LoaderBase):
         frame = read_table(path, "spotify")
         require_columns(frame, REQUIRED, path, "spotify")
         features = select_features(AUDIO_FEATURES, self.features, self.drop_features, "spotify")
+        context = [self.context] if isinstance(self.context, str) else list(self.context)
+        unknown = [c for c in context if c not in CONTEXT_COLUMNS]
+        if unknown:
+            raise ConfigError(f"spotify: unknown context column(s) {', '.join(unknown)}; available: {', '.join(CONTEXT_COLUMNS)}.")
+        if context:
+            frame = _with_context(frame, context, path)
         notes = []
         if self.dedupe == "first":
             frame, note = _dedupe_first(frame)
@@ -92,7 +111,27 @@ class SpotifyDataset(LoaderBase):
             nonfinite=self.nonfinite,
             params={**self.get_params(), "features": features},
             notes=notes,
+            context_columns=context,
         )
+
+
+def _with_context(frame: pd.DataFrame, context: list[str], path: os.PathLike[str]) -> pd.DataFrame:
+    """``frame`` with a ``release_year`` column parsed from the album's release date."""
+    needed = [c for c in ("track_album_release_date" if c == "release_year" else c for c in context)]
+    require_columns(frame, needed, path, "spotify")
+    if "release_year" not in context:
+        return frame
+    dates = frame["track_album_release_date"].astype(str).str.strip()
+    parsed = dates.str.extract(RELEASE_DATE)[0]
+    if parsed.isna().any():
+        first = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise DataError(
+            f"spotify: track_album_release_date on line {first + 2} of {path} is "
+            f"{frame['track_album_release_date'].iloc[first]!r}; expected YYYY, YYYY-MM or "
+            f"YYYY-MM-DD ({int(parsed.isna().sum())} such row(s)). Fix the file or load it "
+            "with context=['track_popularity']."
+        )
+    return frame.assign(release_year=parsed.astype(float))
 
 
 def _dedupe_first(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:

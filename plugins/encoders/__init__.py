@@ -1,8 +1,9 @@
-"""Built-in encoder plugins: raw, pca, umap, autoencoder, vae, beta-vae, multimodal-vae, vade.
+"""Built-in encoder plugins: raw, text, pca, umap, autoencoder, vae, beta-vae,
+multimodal-vae, vade, idec and precomputed.
 
-``beta-vae`` is the ``vae`` class registered with ``beta=4``. ``vade`` also
-clusters: after ``fit`` its own assignment is ``labels_``, and ``predict(dataset)``
-assigns any dataset (meta ``clusters=True`` says so to the runner).
+``beta-vae`` is the ``vae`` class registered with ``beta=4``. ``vade`` and ``idec``
+also cluster: after ``fit`` their own assignment is ``labels_``, and
+``predict(dataset)`` assigns any dataset (meta ``clusters=True`` says so to the runner).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
+from musicbench.plugins.encoders.idec import IDEC
 from musicbench.plugins.encoders.multimodal import MultimodalVAE
+from musicbench.plugins.encoders.precomputed import PrecomputedEncoder
+from musicbench.plugins.encoders.text import TextEncoder
 from musicbench.plugins.encoders.vade import VaDE
 from musicbench.plugins.encoders.vae import VAE, AutoEncoder
 from musicbench import hookimpl
@@ -28,6 +32,7 @@ def _umap_size(params: Any) -> tuple[int, str]:
 @hookimpl
 def register_encoders(register: Any) -> None:
     register("raw", RawEncoder)
+    register("text", TextEncoder, check_params={"n_components": 8})
     register("pca", PCAEncoder)
     register("umap", UMAPEncoder, check_params={"n_components": 2}, preload="musicbench.plugins.encoders.umap_warmup",
              max_samples=_umap_size)  # fmt: skip
@@ -42,3 +47,6 @@ def register_encoders(register: Any) -> None:
     )
     register("multimodal-vae", MultimodalVAE, check_params={**QUICK, "text_dim": 8})
     register("vade", VaDE, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
+    register("idec", IDEC, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
+    # Its input is a file the user names: `bench check` skips it without one.
+    register("precomputed", PrecomputedEncoder, needs_user_file=True)

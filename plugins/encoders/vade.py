@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 from torch import nn
 
 from musicbench.plugins.encoders.core.losses import mixture_kl, responsibilities
@@ -22,26 +23,33 @@ from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 
+LOG_VAR_BAND = 1.0
+"""How far (in log-variance) a component may move beyond the GMM's smallest and
+largest initial variances: a factor of e either way."""
+MIN_WEIGHT_SHARE = 0.2
+"""Each mixture weight is at least this share of the uniform weight 1/K, so a
+component the GMM nearly emptied can still take tracks."""
+
 
 class VaDEModule(VAEModule):
     """A :class:`VAEModule` whose KL term is against a learned Gaussian mixture."""
 
     def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_components: int, beta: float = 1.0, learn_scale: bool = False) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, beta, learn_scale=learn_scale)
-        # The mixture weights stay at their GMM initialisation: learned, they drift
-        # to one dominant component. Even fixed, on TidyTuesday (no clear cluster
-        # structure) the broadest component takes most or all tracks, so the model's
-        # own clusters are near-degenerate (NMI 0.03 +- 0.02 over 3 seeds at the
-        # defaults, 0.0 for seed 0); its posterior means still cluster as well as
-        # the raw features under KMeans. Frozen or tied component variances did not
-        # prevent it (tried while tuning, issue 3).
+        # The mixture weights stay at their (floored) GMM initialisation: learned,
+        # they drift to one dominant component. The component variances are learned
+        # within LOG_VAR_BAND of the GMM's range (the bounds are set after
+        # pretraining): unbounded, the broadest component grew until it covered
+        # every track, which is how VaDE's own clusters collapsed to one.
         self.prior_logits = nn.Parameter(torch.zeros(n_components), requires_grad=False)
         self.prior_mean = nn.Parameter(torch.zeros(n_components, latent_dim))
         self.prior_log_var = nn.Parameter(torch.zeros(n_components, latent_dim))
+        self.register_buffer("log_var_bounds", torch.tensor([-LOG_VAR_BAND, LOG_VAR_BAND]))
         self.pretraining = False
 
     def prior(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return torch.log_softmax(self.prior_logits, dim=0), self.prior_mean, self.prior_log_var
+        low, high = self.log_var_bounds[0], self.log_var_bounds[1]
+        return torch.log_softmax(self.prior_logits, dim=0), self.prior_mean, torch.maximum(torch.minimum(self.prior_log_var, high), low)
 
     def kl(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         gamma = responsibilities(z, *self.prior())
@@ -87,7 +95,7 @@ class VaDE(VAE):
         n_components: int | None = None,
         pretrain_epochs: int = 10,
         hidden_sizes: Sequence[int] = (64, 32),
-        latent_dim: int = 16,
+        latent_dim: int = 8,
         beta: float = 0.5,
         learn_scale: bool = False,
         epochs: int = 30,
@@ -129,11 +137,22 @@ class VaDE(VAE):
         with torch.no_grad():
             codes = module.embed(tuple(tensors)).double().numpy()
         mixture = GaussianMixture(self.n_components_, covariance_type="diag", random_state=rng.randint(np.iinfo(np.int32).max), reg_covar=1e-4)
-        mixture.fit(codes)
+        with threadpool_limits(self.n_threads or torch.get_num_threads()):  # see IDEC: busy machines
+            mixture.fit(codes)
+        weights = np.maximum(mixture.weights_, MIN_WEIGHT_SHARE / self.n_components_)
+        log_var = np.log(mixture.covariances_)
         with torch.no_grad():
-            module.prior_logits.copy_(torch.from_numpy(np.log(mixture.weights_)))
+            module.prior_logits.copy_(torch.from_numpy(np.log(weights / weights.sum())))
             module.prior_mean.copy_(torch.from_numpy(mixture.means_))
-            module.prior_log_var.copy_(torch.from_numpy(np.log(mixture.covariances_)))
+            module.prior_log_var.copy_(torch.from_numpy(log_var))
+            module.log_var_bounds.copy_(torch.tensor([log_var.min() - LOG_VAR_BAND, log_var.max() + LOG_VAR_BAND]))
+            # The posterior's log-variance head was never trained (the autoencoder used
+            # the mean only): left at its random start, the posterior noise (variance
+            # about 1) swamped the gaps between components of the pretrained codes, and
+            # the easiest way to lower the KL was to put every track in one component.
+            # Start it at a tenth of the smallest component variance instead.
+            module.encoder.log_var.weight.zero_()
+            module.encoder.log_var.bias.fill_(float(log_var.min()) - np.log(10.0))
         return super()._train(module, tensors, generator, rng)
 
     def _extra_state(self) -> dict[str, int]:

@@ -34,9 +34,11 @@ class VAEModule(nn.Module):
         beta: float = 1.0,
         variational: bool = True,
         learn_scale: bool = False,
+        free_bits: float = 0.0,
     ) -> None:
         super().__init__()
         self.beta = float(beta)
+        self.free_bits = float(free_bits)
         self.encoder = GaussianEncoder(n_features, hidden_sizes, latent_dim, variational)
         self.decoder = GaussianDecoder(latent_dim, tuple(reversed(hidden_sizes)), n_features, learn_scale)
 
@@ -55,7 +57,16 @@ class VAEModule(nn.Module):
         if log_var is None:
             return self.reconstruction(batch, mean).mean()
         z = reparameterize(mean, log_var, generator)
-        return (self.reconstruction(batch, z) + self.beta * self.kl(mean, log_var, z)).mean()
+        return self.reconstruction(batch, z).mean() + self.beta * self.kl_term(mean, log_var, z)
+
+    def kl_term(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """The batch's mean KL; with ``free_bits`` each latent dimension's mean KL is
+        at least ``free_bits`` nats (Kingma et al. 2016), so the loss gains nothing
+        by collapsing a dimension below it."""
+        if self.free_bits <= 0:
+            return self.kl(mean, log_var, z).mean()
+        per_dimension = gaussian_kl(mean[..., None], log_var[..., None]).mean(dim=0)
+        return torch.clamp(per_dimension, min=self.free_bits).sum()
 
     def embed(self, batch: Batch) -> torch.Tensor:
         return self.posterior(batch)[0]
@@ -105,6 +116,8 @@ class AutoEncoder(NeuralEncoder):
         self.n_threads = n_threads
         self.random_state = random_state
 
+    variational = False
+
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, variational=False, learn_scale=False)
 
@@ -125,6 +138,8 @@ class VAE(NeuralEncoder):
         beta * KL`` (the seed project's) matches this class at half its ``beta``.
     learn_scale : bool
         Learn the Gaussian likelihood's per-feature variance (otherwise fixed at 1).
+    free_bits : float
+        Minimum mean KL (nats) per latent dimension in the loss: 0 turns it off.
     epochs, batch_size, learning_rate, validation_fraction, patience, n_threads, random_state
         As for :class:`AutoEncoder`.
     """
@@ -135,6 +150,7 @@ class VAE(NeuralEncoder):
         latent_dim: int = 8,
         beta: float = 1.0,
         learn_scale: bool = False,
+        free_bits: float = 0.0,
         epochs: int = 20,
         batch_size: int = 256,
         learning_rate: float = 3e-3,
@@ -147,6 +163,7 @@ class VAE(NeuralEncoder):
         self.latent_dim = latent_dim
         self.beta = beta
         self.learn_scale = learn_scale
+        self.free_bits = free_bits
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -156,4 +173,4 @@ class VAE(NeuralEncoder):
         self.random_state = random_state
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
-        return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.beta, learn_scale=self.learn_scale)
+        return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.beta, learn_scale=self.learn_scale, free_bits=self.free_bits)

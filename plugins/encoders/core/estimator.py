@@ -9,6 +9,7 @@ signature) and implements :meth:`NeuralEncoder._build_module`; it may override
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,18 @@ from musicbench.errors import DataError
 
 SAVE_FORMAT = 1
 TRANSFORM_BATCH = 8192
+ACTIVE_UNIT_VARIANCE = 0.01
+"""Burda et al. (2016): a latent unit is active when the variance of its posterior
+mean across the data exceeds 0.01; a collapsed unit carries no information."""
+
+
+class PosteriorCollapseWarning(UserWarning):
+    """Fewer than half of a VAE's latent units are active after fitting."""
+
+
+def active_units(means: np.ndarray) -> int:
+    """The number of columns of posterior means whose variance exceeds 0.01."""
+    return int((np.var(np.asarray(means, dtype=np.float64), axis=0) > ACTIVE_UNIT_VARIANCE).sum())
 
 
 class NeuralEncoder(EncoderBase):
@@ -44,7 +57,14 @@ class NeuralEncoder(EncoderBase):
         The width of each input array (audio first), to rebuild the network on load.
     n_features_in_ : int
         The number of audio features seen in ``fit``.
+    active_units_ : int
+        Variational encoders only: latent units whose posterior mean has variance
+        above 0.01 over the training tracks (:func:`active_units`). Below half the
+        latent size ``fit`` warns (:class:`PosteriorCollapseWarning`).
     """
+
+    variational: bool = True
+    """Whether the embedding is a posterior mean (the VAE family): then active units are counted."""
 
     epochs: int
     batch_size: int
@@ -105,7 +125,23 @@ class NeuralEncoder(EncoderBase):
             self.history_ = self._train(module, tensors, generator, rng)
         self.module_ = module
         self.n_features_in_ = int(audio.shape[1])
+        if self.variational:
+            self._count_active_units(tensors)
         return self
+
+    def _count_active_units(self, tensors: list[torch.Tensor]) -> None:
+        means = self._embed(tensors).numpy()
+        size = int(means.shape[1])
+        self.active_units_ = active_units(means)
+        self.fit_diagnostics_ = {"active_units": (float(self.active_units_), f"latent units (of {size}) whose posterior mean varies (variance > 0.01)")}
+        if self.active_units_ < size / 2:
+            warnings.warn(
+                f"{type(self).__name__}: only {self.active_units_} of {size} latent units are active "
+                "(posterior collapse): the embedding uses few dimensions. Lower beta, or raise "
+                "free_bits or kl_warmup.",
+                PosteriorCollapseWarning,
+                stacklevel=3,
+            )
 
     def _embed(self, tensors: list[torch.Tensor]) -> torch.Tensor:
         """Posterior means of row-aligned input tensors, in batches."""

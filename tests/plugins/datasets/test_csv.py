@@ -89,3 +89,18 @@ def test_unknown_dataset_suggests_the_closest(tmp_path: Path) -> None:
     done = bench("datasets", "show", "gtzn")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Did you mean 'gtzan'" in done.stderr
+
+
+def test_context_columns_are_kept_apart_from_the_features(tmp_path: Path) -> None:
+    text = "id,genre,a,b,year\nt1,rock,1.0,2,1999\nt2,pop,3.5,4,2005\nt3,rock,2.0,1,2012\n"
+    data = CsvDataset(path=write(tmp_path, text), id_column="id", context_columns=["year"]).load()
+    assert data.feature_names == ("a", "b")
+    assert data.context_names == ("year",) and data.context[:, 0].tolist() == [1999.0, 2005.0, 2012.0]
+    assert data.modalities == ("audio", "context")
+    assert data.subset(np.array([2, 0])).context[:, 0].tolist() == [2012.0, 1999.0]
+
+
+def test_a_missing_context_value_names_its_line(tmp_path: Path) -> None:
+    text = "id,genre,a,year\nt1,rock,1.0,1999\nt2,pop,3.5,\nt3,rock,2.0,2012\n"
+    with pytest.raises(DataError, match=r"context column 'year' .* line 3"):
+        CsvDataset(path=write(tmp_path, text), id_column="id", context_columns=["year"]).load()

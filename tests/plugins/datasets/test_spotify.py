@@ -6,10 +6,11 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from musicbench.plugins.datasets.spotify import SpotifyDataset
-from musicbench import MISSING_LABEL, ConfigError
+from musicbench import MISSING_LABEL, ConfigError, DataError
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_tidytuesday_is_deduplicated_by_first_track_id(tidytuesday) -> None:
 
 
 def test_tidytuesday_has_titles_and_no_lyrics(tidytuesday) -> None:
-    assert tidytuesday.modalities == ("audio", "title")
+    assert tidytuesday.modalities == ("audio", "title", "context")
     assert set(tidytuesday.labels) == {"genre", "subgenre"}
     assert tidytuesday.n_classes("subgenre") == 24
     # 5 rows have NA titles: missing, not the string "nan"; "?" is a real title.
@@ -64,7 +65,7 @@ def test_fingerprint_follows_content_and_parameters(tidytuesday_path: Path, tidy
 def test_lyrics_excerpt_has_lyrics_and_languages(lyrics_sample_path: Path) -> None:
     data = SpotifyDataset(path=lyrics_sample_path).load()
     assert data.n_tracks == 1000
-    assert data.modalities == ("audio", "lyrics", "title")
+    assert data.modalities == ("audio", "lyrics", "title", "context")
     language = data.labels["language"]
     assert int((language == MISSING_LABEL).sum()) == 16
     assert int((data.texts["lyrics"] == MISSING_LABEL).sum()) == 16
@@ -77,3 +78,24 @@ def test_unknown_feature_and_rule_are_config_errors(tidytuesday_path: Path) -> N
         SpotifyDataset(path=tidytuesday_path, features=["danceability", "loudnes"]).load()
     with pytest.raises(ConfigError, match="dedupe"):
         SpotifyDataset(path=tidytuesday_path, dedupe="last").load()
+
+
+def test_context_is_release_year_and_popularity(tidytuesday) -> None:
+    assert tidytuesday.context_names == ("release_year", "track_popularity")
+    assert "context" in tidytuesday.modalities
+    years, popularity = tidytuesday.context[:, 0], tidytuesday.context[:, 1]
+    assert years.min() >= 1950 and years.max() <= 2020 and np.all(years == np.round(years))
+    assert popularity.min() >= 0 and popularity.max() <= 100
+
+
+def test_release_dates_of_every_precision_are_parsed(tmp_path: Path, tidytuesday_path: Path) -> None:
+    frame = pd.read_csv(tidytuesday_path, nrows=3)
+    frame["track_album_release_date"] = ["1987", "1999-05", "2012-01-31"]
+    path = tmp_path / "dates.csv"
+    frame.to_csv(path, index=False)
+    assert SpotifyDataset(path=path).load().context[:, 0].tolist() == [1987.0, 1999.0, 2012.0]
+    frame.loc[1, "track_album_release_date"] = "May 1999"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="line 3 .* expected YYYY, YYYY-MM or YYYY-MM-DD"):
+        SpotifyDataset(path=path).load()
+    assert SpotifyDataset(path=path, context=["track_popularity"]).load().context_names == ("track_popularity",)

@@ -27,7 +27,7 @@ def test_fits_lyrics_with_rows_without_lyrics(lyrics_dataset: Dataset, fusion: s
     missing = lyrics_dataset.texts["lyrics"] == MISSING_LABEL
     assert 0 < missing.sum() < lyrics_dataset.n_tracks  # the excerpt really has such rows
     encoder = MultimodalVAE(fusion=fusion, **QUICK).fit(lyrics_dataset)
-    assert encoder.text_modality_ == "lyrics"
+    assert encoder.modalities_ == ["audio", "lyrics"]
     Z = encoder.transform(lyrics_dataset)
     assert Z.shape == (lyrics_dataset.n_tracks, encoder.latent_dim) and Z.dtype == np.float32
     assert np.isfinite(Z).all()
@@ -43,13 +43,43 @@ def test_poe_without_lyrics_uses_the_audio_expert_alone(lyrics_dataset: Dataset)
     with_text, without_text = encoder.transform(lyrics_dataset), encoder.transform(no_lyrics)
     assert np.array_equal(with_text[10:], without_text[10:])
     assert not np.allclose(with_text[:10], without_text[:10])  # the lyrics did count
-    expert_mean, _ = encoder.module_.experts[0](torch.from_numpy(lyrics_dataset.audio[:10]))
-    assert np.allclose(without_text[:10], expert_mean.detach().numpy(), atol=1e-6)
+    # Without lyrics the posterior is the product of the audio expert and the prior N(0, I).
+    mean, log_var = encoder.module_.experts[0](torch.from_numpy(lyrics_dataset.audio[:10]))
+    precision = torch.exp(-log_var)
+    expected = (mean * precision / (1.0 + precision)).detach().numpy()
+    assert np.allclose(without_text[:10], expected, atol=1e-5)
 
 
 def test_title_is_used_without_lyrics(small_dataset: Dataset) -> None:
     no_lyrics = replace(small_dataset, texts={"title": small_dataset.texts["title"]})
-    assert MultimodalVAE(**QUICK).fit(no_lyrics).text_modality_ == "title"
+    assert MultimodalVAE(**QUICK).fit(no_lyrics).modalities_ == ["audio", "title"]
+
+
+def test_any_set_of_modalities_with_context(small_dataset: Dataset) -> None:
+    years = np.arange(small_dataset.n_tracks, dtype=np.float32)[:, None] % 50 + 1970
+    with_context = replace(small_dataset, context=years, context_names=("release_year",))
+    encoder = MultimodalVAE(modalities=["audio", "lyrics", "context"], **QUICK).fit(with_context)
+    assert encoder.modalities_ == ["audio", "lyrics", "context"]
+    assert len(encoder.module_.experts) == 3 and len(encoder.module_.decoders) == 3
+    Z = encoder.transform(with_context)
+    assert Z.shape == (small_dataset.n_tracks, encoder.latent_dim) and np.isfinite(Z).all()
+    # The context expert counts: other years give other embeddings.
+    shifted = replace(with_context, context=years + 30)
+    assert not np.allclose(Z, encoder.transform(shifted))
+
+
+def test_context_is_refused_when_the_dataset_has_none(small_dataset: Dataset) -> None:
+    with pytest.raises(DataError, match="needs the modality context"):
+        MultimodalVAE(modalities=["audio", "context"], **QUICK).fit(small_dataset)
+
+
+def test_saved_multimodal_vae_reloads_identically(small_dataset: Dataset, tmp_path: Path) -> None:
+    years = np.arange(small_dataset.n_tracks, dtype=np.float32)[:, None] % 50 + 1970
+    with_context = replace(small_dataset, context=years, context_names=("release_year",))
+    encoder = MultimodalVAE(modalities=["audio", "text", "context"], **QUICK).fit(with_context)
+    encoder.save(tmp_path / "mm.pt")
+    loaded = MultimodalVAE.load(tmp_path / "mm.pt")
+    assert np.array_equal(loaded.transform(with_context), encoder.transform(with_context))
 
 
 def test_a_dataset_without_text_is_refused_by_name(small_dataset: Dataset) -> None:
@@ -57,11 +87,13 @@ def test_a_dataset_without_text_is_refused_by_name(small_dataset: Dataset) -> No
     with pytest.raises(DataError, match="MultimodalVAE needs the modality lyrics or title"):
         MultimodalVAE(**QUICK).fit(replace(small_dataset, texts=empty))
     with pytest.raises(DataError, match="needs the modality lyrics"):
-        MultimodalVAE(text_modality="lyrics", **QUICK).fit(replace(small_dataset, texts={"title": small_dataset.texts["title"]}))
+        MultimodalVAE(modalities=["audio", "lyrics"], **QUICK).fit(replace(small_dataset, texts={"title": small_dataset.texts["title"]}))
 
 
 def test_bad_options_are_refused(small_dataset: Dataset) -> None:
     with pytest.raises(ConfigError, match="fusion"):
         MultimodalVAE(fusion="sum").fit(small_dataset)
-    with pytest.raises(ConfigError, match="text_modality"):
-        MultimodalVAE(text_modality="album").fit(small_dataset)
+    with pytest.raises(ConfigError, match="modalities"):
+        MultimodalVAE(modalities=["audio", "album"]).fit(small_dataset)
+    with pytest.raises(ConfigError, match="modalities"):
+        MultimodalVAE(modalities=["audio", "lyrics", "title"]).fit(small_dataset)

@@ -29,3 +29,12 @@ def test_own_clusters_are_exposed(small_dataset: Dataset) -> None:
 def test_bad_component_count_is_refused(small_dataset: Dataset) -> None:
     with pytest.raises(ConfigError, match="n_components"):
         VaDE(n_components=0, **QUICK).fit(small_dataset)
+
+
+def test_the_mixture_is_guarded_against_collapse(small_dataset: Dataset) -> None:
+    vade = VaDE(**QUICK).fit(small_dataset)
+    weights = vade.module_.prior()[0].exp()
+    assert float(weights.min()) >= 0.2 / vade.n_components_ * 0.99  # floored GMM weights
+    low, high = vade.module_.log_var_bounds.tolist()
+    log_var = vade.module_.prior()[2].detach()
+    assert float(log_var.min()) >= low - 1e-6 and float(log_var.max()) <= high + 1e-6

@@ -1,0 +1,193 @@
+"""IDEC: Improved Deep Embedded Clustering (Guo et al. 2017), encoder and clusterer in one.
+
+Training follows the paper: pretrain the autoencoder on reconstruction, put KMeans
+centres on the pretrained codes, then minimise ``reconstruction + gamma * KL(P || Q)``
+where ``Q`` is the Student-t soft assignment of each code to each centre and ``P``
+the sharpened target ``q^2 / f`` (renormalised), recomputed from the whole dataset
+every ``update_interval`` epochs. Keeping the reconstruction term is what separates
+IDEC from DEC: it preserves the local structure the clustering loss would distort.
+Its own clusters are ``argmax_j q_ij``: ``labels_`` and :meth:`IDEC.predict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.core.estimator import NeuralEncoder
+from musicbench.plugins.encoders.core.training import History, train
+from musicbench.plugins.encoders.vae import Batch, VAEModule
+
+
+def student_t_assignment(z: torch.Tensor, centres: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    """DEC's soft assignment ``q_ij`` of rows of ``z`` to ``centres``, shape (n, K)."""
+    distance = ((z[:, None, :] - centres[None]) ** 2).sum(dim=-1)
+    q = (1.0 + distance / alpha) ** (-(alpha + 1.0) / 2.0)
+    return q / q.sum(dim=1, keepdim=True)
+
+
+def target_distribution(q: torch.Tensor) -> torch.Tensor:
+    """DEC's target ``p_ij = (q_ij^2 / f_j) / sum_j'(...)`` with cluster frequencies ``f_j``."""
+    weight = q**2 / q.sum(dim=0, keepdim=True)
+    return weight / weight.sum(dim=1, keepdim=True)
+
+
+class IDECModule(VAEModule):
+    """A deterministic autoencoder with cluster centres; batches are ``(x, p)``."""
+
+    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_clusters: int, gamma: float) -> None:
+        super().__init__(n_features, hidden_sizes, latent_dim, variational=False, learn_scale=False)
+        self.centres = nn.Parameter(torch.zeros(n_clusters, latent_dim))
+        self.gamma = float(gamma)
+        self.pretraining = False
+
+    def loss(self, batch: Batch, generator: torch.Generator) -> torch.Tensor:
+        z = self.posterior(batch)[0]
+        reconstruction = self.reconstruction(batch, z).mean()
+        if self.pretraining:
+            return reconstruction
+        q = student_t_assignment(z, self.centres)
+        p = batch[1]
+        clustering = (p * (torch.log(p.clamp_min(1e-10)) - torch.log(q.clamp_min(1e-10)))).sum(dim=1).mean()
+        return reconstruction + self.gamma * clustering
+
+    def assign(self, batch: Batch) -> torch.Tensor:
+        return student_t_assignment(self.embed(batch), self.centres)
+
+
+class IDEC(NeuralEncoder):
+    """Improved Deep Embedded Clustering: an autoencoder trained to cluster its own codes.
+
+    ``transform`` returns the autoencoder's code; the model's own clusters are
+    ``labels_`` (training rows) and ``predict(dataset)`` (run as ``(own)``).
+
+    Parameters
+    ----------
+    n_clusters : int or None
+        Number of clusters K; ``None`` uses the number of classes of the dataset's
+        primary label (the number of genres), as VaDE does.
+    gamma : float
+        Weight of the clustering loss (0.1 in the paper).
+    pretrain_epochs : int
+        Autoencoder epochs before the centres are placed by KMeans.
+    update_interval : int
+        Epochs between recomputations of the target distribution ``P``.
+    tol : float
+        Stop when fewer than this share of tracks change cluster between updates
+        (0.001 in the paper).
+    hidden_sizes, latent_dim, epochs, batch_size, learning_rate, validation_fraction,
+    patience, n_threads, random_state
+        As for :class:`~plugins.encoders.vae.AutoEncoder`; ``validation_fraction`` and
+        ``patience`` apply to the pretraining, the clustering stage runs until ``tol``
+        or ``epochs``.
+
+    Attributes
+    ----------
+    n_clusters_ : int
+        The K used.
+    labels_ : ndarray of shape (n_tracks,)
+        The model's cluster of each training track.
+    """
+
+    variational = False
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        gamma: float = 0.1,
+        pretrain_epochs: int = 20,
+        update_interval: int = 1,
+        tol: float = 0.001,
+        hidden_sizes: Sequence[int] = (64, 32),
+        latent_dim: int = 8,
+        epochs: int = 20,
+        batch_size: int = 256,
+        learning_rate: float = 1e-3,
+        validation_fraction: float = 0.1,
+        patience: int | None = 3,
+        n_threads: int | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.gamma = gamma
+        self.pretrain_epochs = pretrain_epochs
+        self.update_interval = update_interval
+        self.tol = tol
+        self.hidden_sizes = hidden_sizes
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def fit(self, dataset: Dataset) -> IDEC:
+        k = self.n_clusters if self.n_clusters is not None else dataset.n_classes()
+        if not (isinstance(k, (int, np.integer)) and 1 <= k <= max(dataset.n_tracks, 1)):
+            raise ConfigError(f"IDEC: n_clusters must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}.")
+        if not (isinstance(self.update_interval, int) and self.update_interval >= 1):
+            raise ConfigError(f"IDEC: update_interval must be a positive integer, got {self.update_interval!r}.")
+        self.n_clusters_ = int(k)
+        super().fit(dataset)
+        self.labels_ = self.predict(dataset)
+        return self
+
+    def _inputs(self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None) -> list[np.ndarray]:
+        return [audio]
+
+    def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
+        return IDECModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_clusters_, self.gamma)
+
+    def _train(self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState) -> History:
+        module.pretraining = True
+        history = train(module, tensors, self._training_config(self.pretrain_epochs), generator, description="IDEC pretraining")
+        module.pretraining = False
+        x = tensors[0]
+        with torch.no_grad():
+            codes = module.embed((x,)).double().numpy()
+        # As many OpenMP threads as torch uses: on a busy machine KMeans' default
+        # (every core) spun for 26 s on 2,000 codes where one thread takes 0.1 s.
+        with threadpool_limits(self.n_threads or torch.get_num_threads()):
+            kmeans = KMeans(self.n_clusters_, n_init=10, random_state=rng.randint(np.iinfo(np.int32).max)).fit(codes)
+        with torch.no_grad():
+            module.centres.copy_(torch.from_numpy(kmeans.cluster_centers_))
+        previous = kmeans.labels_
+        # The clustering stage trains on every row: its target P is recomputed from all
+        # of them, and the paper stops on assignment changes, not a validation loss.
+        stage = replace(self._training_config(self.update_interval), validation_fraction=0.0, patience=None)
+        for done_epochs in range(0, self.epochs, self.update_interval):
+            with torch.no_grad():
+                q = module.assign((x,))
+            labels = q.argmax(dim=1).numpy()
+            if done_epochs > 0 and (labels != previous).mean() < self.tol:
+                break
+            previous = labels
+            done = train(module, [x, target_distribution(q)], stage, generator, description="IDEC clustering")
+            history.train_loss += done.train_loss
+            history.validation_loss += done.validation_loss
+        return history
+
+    def _extra_state(self) -> dict[str, int]:
+        return {"n_clusters": self.n_clusters_}
+
+    def _restore_extra_state(self, state: dict[str, int]) -> None:
+        self.n_clusters_ = int(state["n_clusters"])
+
+    def predict(self, dataset: Dataset) -> np.ndarray:
+        """The model's own cluster (0..K-1) of each track of ``dataset``."""
+        tensors = self._tensors(dataset)
+        with torch.no_grad():
+            return self.module_.assign(tuple(tensors)).argmax(dim=1).numpy().astype(np.int64)
+
+    def fit_predict(self, dataset: Dataset) -> np.ndarray:
+        return self.fit(dataset).labels_

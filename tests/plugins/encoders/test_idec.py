@@ -1,0 +1,34 @@
+"""IDEC: its own clusters, the DEC target distribution, and predict()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from musicbench import Dataset
+from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.idec import IDEC, student_t_assignment, target_distribution
+
+QUICK = {"epochs": 3, "pretrain_epochs": 2, "batch_size": 64, "random_state": 0, "n_threads": 1}
+
+
+def test_target_distribution_sharpens_and_normalises() -> None:
+    q = student_t_assignment(torch.tensor([[0.0, 0.0], [2.9, 3.1]]), torch.tensor([[0.0, 0.0], [3.0, 3.0]]))
+    p = target_distribution(q)
+    assert torch.allclose(p.sum(dim=1), torch.ones(2))
+    assert p[0, 0] > q[0, 0] and p[1, 1] > q[1, 1]  # confident assignments get more confident
+
+
+def test_own_clusters_match_predict_and_count(small_dataset: Dataset) -> None:
+    idec = IDEC(**QUICK).fit(small_dataset)
+    assert idec.n_clusters_ == small_dataset.n_classes()
+    assert idec.labels_.shape == (small_dataset.n_tracks,)
+    assert set(np.unique(idec.labels_)) <= set(range(idec.n_clusters_))
+    assert np.array_equal(idec.predict(small_dataset), idec.labels_)
+    assert not hasattr(idec, "active_units_")  # a deterministic code has no posterior to count
+
+
+def test_bad_cluster_count_is_refused(small_dataset: Dataset) -> None:
+    with pytest.raises(ConfigError, match="n_clusters"):
+        IDEC(n_clusters=0, **QUICK).fit(small_dataset)
