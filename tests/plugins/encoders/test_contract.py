@@ -27,9 +27,7 @@ def test_precomputed_meets_the_contract_given_a_file(tmp_path: Path) -> None:
     table = tmp_path / "vectors.csv"
     vectors = np.random.default_rng(0).normal(size=(dataset.n_tracks, 4))
     rows = [f"{t}," + ",".join(map(str, row)) for t, row in zip(dataset.track_ids, vectors, strict=True)]
-    table.write_text("
-".join(["track_id,a,b,c,d", *rows]) + "
-")
+    table.write_text("\n".join(["track_id,a,b,c,d", *rows]) + "\n")
     entry = REGISTRY.get("encoder", "precomputed")
     given = dataclasses.replace(entry, meta={**entry.meta, "check_params": {"path": str(table)}}, info=None)
     result = run_check(given, dataset)
