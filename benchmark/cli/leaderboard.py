@@ -12,19 +12,24 @@ from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import out
 from musicbench.benchmark.leaderboard import Leaderboard, build
 from musicbench.benchmark.leaderboard.html import to_html
-from musicbench.benchmark.leaderboard.text import fmt, rank_text, to_csv, to_markdown
+from musicbench.benchmark.leaderboard.text import chance_text, rank_text, ranked_cell, ranking_digits, to_csv, to_markdown
 from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
 from musicbench.errors import ConfigError
 
 
 def top_table(board: Leaderboard, n: int) -> Table:
     """The first ``n`` rows of a leaderboard as a rich table."""
-    table = Table(title=escape(f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean ± std over seeds)"))
+    title = f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
+    caption = "=N: not separated from the best row of rank N (the 95 % interval of their paired difference contains 0)"
+    table = Table(title=escape(title), caption=escape(caption))
     for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
         table.add_column(escape(column))
+    digits = ranking_digits(board)
     for entry in board.entries[:n]:
         table.add_row(rank_text(entry), escape(entry.encoder_label), escape(entry.clusterer_label),
-                      fmt(entry.mean(board.metric), entry.std(board.metric)), str(len(entry.cells)))  # fmt: skip
+                      ranked_cell(entry, board.metric, digits), str(len(entry.cells)))  # fmt: skip
+    if board.chance is not None:
+        table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(board, digits), "")
     return table
 
 
@@ -64,7 +69,7 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         stem = folder / _file_stem(name or dataset_name)
         images: dict[str, bytes] = {}
         stem.with_suffix(".html").write_text(to_html(board, results, cache, projection, images), encoding="utf-8")
-        markdown = to_markdown(board)
+        markdown = to_markdown(board, stem=stem.name)
         if png:
             for figure, data in images.items():
                 (folder / f"{stem.name}-{figure}.png").write_bytes(data)

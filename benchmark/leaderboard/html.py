@@ -17,7 +17,7 @@ from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard import figures
 from musicbench.benchmark.leaderboard.table import Leaderboard
 from musicbench.benchmark.store import ResultStore
-from musicbench.benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text
+from musicbench.benchmark.leaderboard.text import CHANCE_NOTE, SPACES_NOTE, TIES_NOTE, main_rows, problem_rows
 from musicbench import MISSING_LABEL
 
 STYLE = """
@@ -80,8 +80,7 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
     images = {} if images is None else images
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", *metrics, "seeds", "fit s"]
-    rows = [[rank_text(e), e.encoder_label, e.clusterer_label, *(fmt(e.mean(m), e.std(m)) for m in metrics),
-             str(len(e.cells)), fmt(e.timing("fit_s"), math.nan, 2)] for e in lb.entries]  # fmt: skip
+    rows = main_rows(lb, metrics)
     info = lb.dataset
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -92,7 +91,8 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
         + f", fingerprint {_e(lb.fingerprint[:12])}. Ranked by <b>{_e(lb.metric)}</b> "
         f"({'higher' if lb.higher_is_better else 'lower'} is better), {lb.n_cells} cells.</p>",
         _table(header, rows, numeric_from=3, best=True) if rows else "<p>No cell finished with a value of this metric.</p>",
-        f'<p class="note">{_e(TIES_NOTE)}</p><p class="note">{_e(SPACES_NOTE)}</p>',
+        f'<p class="note">{_e(TIES_NOTE)} Resampling: {_e(lb.bootstrap)}.</p><p class="note">{_e(CHANCE_NOTE)}</p>'
+        f'<p class="note">{_e(SPACES_NOTE)}</p>',
     ]  # fmt: skip
     if lb.entries:
         images["heatmap"] = figures.heatmap(lb)
