@@ -7,7 +7,7 @@ import sys
 import click
 from rich.markup import escape
 
-from musicbench.benchmark.cli import datasets, export, leaderboard, plugins, run
+from musicbench.benchmark.cli import datasets, export, leaderboard, plugins, run, summary
 from musicbench.benchmark.cli.common import err
 from musicbench import MusicbenchError, __version__
 
@@ -23,6 +23,7 @@ cli.add_command(datasets.datasets)
 cli.add_command(run.run)
 cli.add_command(leaderboard.leaderboard)
 cli.add_command(export.export)
+cli.add_command(summary.summary)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,8 +39,17 @@ def _file_stem(name: str) -> str:
     return stem or "dataset"
 
 
+def _write(path: Path, content: str | bytes) -> None:
+    """Write one file and say so: a leaderboard run is never silent."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    out.print(escape(f"wrote {path}"), highlight=False)
+
+
 @click.command("leaderboard")
-@click.option("--dataset", help="The dataset (default: every dataset in the store).")
+@click.option("--dataset", help="A dataset name or the start of a fingerprint (default: every dataset in the store).")
 @click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
@@ -59,24 +68,28 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
     results = ResultStore(store)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
-    names = [dataset] if dataset else list(dict.fromkeys(n for n, _ in results.datasets()))
+    runs = results.datasets()
+    names = [dataset] if dataset else list(dict.fromkeys(n for n, _ in runs))
+    older = [f"{n} {fp[:12]}" for i, (n, fp) in enumerate(runs) if any(m == n for m, _ in runs[:i])]
+    if older and not dataset:
+        out.print(escape(f"Older runs of a dataset with other parameters (pick one with --dataset FINGERPRINT): "
+                         f"{', '.join(older)}"), highlight=False)  # fmt: skip
     if not names:
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     for dataset_name in names:
         board = build(results, dataset_name, metric)
-        stem = folder / _file_stem(name or dataset_name)
-        images: dict[str, bytes] = {}
-        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection, images), encoding="utf-8")
-        markdown = to_markdown(board, stem=stem.name)
-        if png:
-            for figure, data in images.items():
-                (folder / f"{stem.name}-{figure}.png").write_bytes(data)
-            markdown += "\n" + "".join(f"![{figure}]({stem.name}-{figure}.png)\n\n" for figure in images)
-        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
-        stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
+        stem = _file_stem(name or board.dataset_name)
         if top:
             out.print(top_table(board, top))
-        out.print(escape(f"wrote {stem}.md, {stem}.csv and {stem}.html"), highlight=False)
+        images: dict[str, bytes] = {}
+        _write(folder / f"{stem}.html", to_html(board, results, cache, projection, images, title=name))
+        markdown = to_markdown(board, stem=stem)
+        if png:
+            for figure, data in images.items():
+                _write(folder / f"{stem}-{figure}.png", data)
+            markdown += "\n" + "".join(f"![{figure}]({stem}-{figure}.png)\n\n" for figure in images)
+        _write(folder / f"{stem}.md", markdown)
+        _write(folder / f"{stem}.csv", to_csv(board))
     results.close()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
+from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard.table import Leaderboard
 from musicbench import MISSING_LABEL
 
@@ -55,7 +58,10 @@ def heatmap(lb: Leaderboard) -> bytes:
     ax.set_yticks(range(len(rows)), [_plain(r) for r in rows])
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
+            # Dark text on light cells, white on dark: readable on every colour of the map.
+            r, g, b, _ = image.cmap(image.norm(value))
+            colour = "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "white"
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color=colour, fontsize=8)
     fig.colorbar(image, ax=ax, label=_plain(f"{lb.metric} (mean over seeds)"))
     ax.set_title(_plain(f"{lb.metric}: encoder x clusterer"))
     return _png(fig)
@@ -71,6 +77,9 @@ def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
         means = [e.mean(metric) for e in top]
         stds = [0.0 if math.isnan(s := e.std(metric)) else s for e in top]
         ax.barh(range(len(top)), means, xerr=stds, color="#4c72b0", ecolor="#333333", capsize=2)
+        if metric == lb.metric and lb.chance is not None:
+            ax.axvline(lb.chance[0], color="#c44e52", linestyle="--", linewidth=1, label="chance")
+            ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_title(_plain(metric), fontsize=9)
         ax.tick_params(labelsize=8)
     np.atleast_1d(axes)[0].set_yticks(range(len(top)), labels)
@@ -94,6 +103,29 @@ def project(embedding: np.ndarray, method: str = "umap") -> tuple[np.ndarray, np
     from sklearn.decomposition import PCA
 
     return PCA(n_components=2, random_state=PROJECTION_SEED).fit_transform(X), rows
+
+
+def cached_projection(cache: EmbeddingCache, key: str, method: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`project` of the cached embedding ``key``, itself cached beside it.
+
+    The 2-D coordinates are written to ``<cache root>/projections/<key>-<method>.npz``
+    the first time (``bench run`` does it for each dataset's best cell), so
+    ``bench leaderboard`` reads them instead of fitting UMAP at report time. None when
+    the embedding is not in the cache.
+    """
+    path = Path(cache.root) / "projections" / f"{key}-{method}-{PROJECTION_POINTS}-{PROJECTION_SEED}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            return stored["coords"], stored["rows"]
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    coords, rows = project(cached.embedding, method)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, coords=coords, rows=rows)
+    os.replace(partial, path)  # a reader sees a whole file or none
+    return coords, rows
 
 
 def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: str) -> bytes:

@@ -208,14 +208,19 @@ def build(
 ) -> Leaderboard:
     """The leaderboard of ``dataset`` (default: the most recently run one) by ``metric``.
 
-    A dataset name run with several fingerprints (other parameters) uses the most
-    recently run fingerprint unless ``fingerprint`` picks one.
+    ``dataset`` is a name or the start of a fingerprint. A dataset name run with
+    several fingerprints (other parameters) uses the most recently run fingerprint
+    unless ``fingerprint`` picks one.
     """
-    runs = [(n, fp) for n, fp in store.datasets()
-            if (dataset is None or n == dataset) and (fingerprint is None or fp == fingerprint)]  # fmt: skip
+    everything = store.datasets()
+    by_name = any(n == dataset for n, _ in everything)
+    runs = [(n, fp) for n, fp in everything
+            if (dataset is None or (n == dataset if by_name else fp.startswith(dataset)))
+            and (fingerprint is None or fp == fingerprint)]  # fmt: skip
     if not runs:
-        known = sorted({n for n, _ in store.datasets()})
-        raise ConfigError(f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it: {', '.join(known) or 'none'}.")
+        known = ", ".join(f"{n} ({fp[:12]})" for n, fp in everything)
+        raise ConfigError(f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it (name and "
+                          f"fingerprint; --dataset takes either): {known or 'none'}.")  # fmt: skip
     name, fingerprint = runs[0]
     latest: dict[str, CellRecord] = {}
     for record in store.records(fingerprint=fingerprint, with_labels=True):

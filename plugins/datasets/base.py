@@ -64,7 +64,9 @@ def build_dataset(
         ids = np.array([str(i + 2) for i in np.flatnonzero(keep)], dtype=object)
     recorded = {**params, "path": str(path)}
     return Dataset(
-        name=name,
+        # A file-based dataset is named after its file unless ``name`` is given, so two
+        # files loaded by the same loader keep apart in one store.
+        name=str(params.get("name") or path.stem),
         audio=preprocess(raw[keep], preprocessing),
         feature_names=tuple(feature_columns),
         track_ids=ids,
@@ -72,6 +74,6 @@ def build_dataset(
         texts={k: text_column(frame[c]) for k, c in (text_columns or {}).items()},
         primary_label=primary_label,
         params=recorded,
-        fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k != "path"}),
+        fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k not in ("path", "name")}),
         notes=(*notes, *feature_notes),
     )

@@ -34,6 +34,9 @@ class CsvDataset(LoaderBase):
         named ``lyrics`` feeds the multimodal encoders).
     preprocessing, nonfinite
         As for the ``spotify`` dataset.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -46,6 +49,7 @@ class CsvDataset(LoaderBase):
         text_columns: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.labels = labels
@@ -55,6 +59,7 @@ class CsvDataset(LoaderBase):
         self.text_columns = text_columns
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
+        self.name = name
 
     def load(self) -> Dataset:
         if self.path is None:

@@ -26,6 +26,9 @@ class GtzanDataset(LoaderBase):
         dataset. Default: ``gtzan_features_30_sec.csv`` in ``$MUSICBENCH_DATA_DIR``.
     features, drop_features, preprocessing, nonfinite
         As for the ``spotify`` dataset; all 57 features standardized by default.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -35,12 +38,14 @@ class GtzanDataset(LoaderBase):
         drop_features: Sequence[str] = (),
         preprocessing: str = "standardize",
         nonfinite: str = "drop",
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.features = features
         self.drop_features = drop_features
         self.preprocessing = preprocessing
         self.nonfinite = nonfinite
+        self.name = name
 
     def load(self) -> Dataset:
         path = resolve_path(self.path, DEFAULT_FILE, "gtzan")

@@ -44,6 +44,9 @@ class SpotifyDataset(LoaderBase):
         order, and so its first playlist's genre; ``none`` keeps every row.
     nonfinite : {"drop", "error"}
         What to do with rows whose features are missing or infinite.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -54,6 +57,7 @@ class SpotifyDataset(LoaderBase):
         preprocessing: str = "yeo-johnson",
         dedupe: str = "first",
         nonfinite: str = "drop",
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.features = features
@@ -61,6 +65,7 @@ class SpotifyDataset(LoaderBase):
         self.preprocessing = preprocessing
         self.dedupe = dedupe
         self.nonfinite = nonfinite
+        self.name = name
 
     def load(self) -> Dataset:
         if self.dedupe not in DEDUPE_RULES:
