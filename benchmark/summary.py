@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from musicbench.benchmark.leaderboard import Leaderboard, build
+from musicbench.benchmark.leaderboard.table import dataset_runs
 from musicbench.benchmark.store import ResultStore
 from musicbench.errors import ConfigError
 
@@ -69,14 +70,13 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
 
-def _boards(stores: list[str]) -> list[tuple[str, Leaderboard]]:
-    boards: list[tuple[str, Leaderboard]] = []
+def _boards(stores: list[str]) -> list[tuple[str, str, Leaderboard]]:
+    boards: list[tuple[str, str, Leaderboard]] = []
     for path in stores:
         if not Path(path).is_file():
             raise ConfigError(f"There is no result store at {path}: check the --store path or run `bench run` first.")
         store = ResultStore(path)
-        names = list(dict.fromkeys(n for n, _ in store.datasets()))
-        boards += [(path, build(store, name)) for name in names]
+        boards += [(path, label, build(store, name, fingerprint=fp)) for label, name, fp in dataset_runs(store)]
         store.close()
     if not boards:
         raise ConfigError(f"The stores {', '.join(stores)} have no cells yet: run `bench run` first.")
@@ -86,17 +86,18 @@ def _boards(stores: list[str]) -> list[tuple[str, Leaderboard]]:
 def summarize(stores: list[str]) -> Summary:
     """Rank every entry across every dataset of ``stores``."""
     boards = _boards(stores)
-    counts = pd.Series([lb.dataset_name for _, lb in boards]).value_counts()
-    shown = [lb.dataset_name if counts[lb.dataset_name] == 1 else f"{lb.dataset_name} ({Path(p).stem})" for p, lb in boards]
+    counts = pd.Series([label for _, label, _ in boards]).value_counts()
+    shown = [label if counts[label] == 1 else f"{label} ({Path(p).stem})" for p, label, _ in boards]
+    boards_only = [lb for _, _, lb in boards]
     per_entry: dict[tuple[str, str], dict[str, tuple[float, int]]] = {}
-    for name, (_, lb) in zip(shown, boards):
+    for name, lb in zip(shown, boards_only):
         for e in lb.entries:
             per_entry.setdefault((e.encoder_label, e.clusterer_label), {})[name] = (e.mean(lb.metric), e.rank)
     complete = {k: v for k, v in per_entry.items() if len(v) == len(shown)}
     left_out = {f"{k[0]} x {k[1]}": [d for d in shown if d not in v] for k, v in per_entry.items() if k not in complete}
-    higher = [lb.higher_is_better for _, lb in boards]
+    higher = [lb.higher_is_better for lb in boards_only]
     rows = [SummaryRow(k[0], k[1], {d: v[d][0] for d in shown}, {}) for k, v in complete.items()]
-    summary = Summary(shown, {d: lb.metric for d, (_, lb) in zip(shown, boards)}, rows, left_out)
+    summary = Summary(shown, {d: lb.metric for d, lb in zip(shown, boards_only)}, rows, left_out)
     if not rows:
         summary.notes.append("No entry has a score on every dataset, so nothing is ranked across them.")
         return summary

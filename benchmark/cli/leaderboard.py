@@ -11,6 +11,7 @@ from rich.table import Table
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import out
 from musicbench.benchmark.leaderboard import Leaderboard, build
+from musicbench.benchmark.leaderboard.table import dataset_runs
 from musicbench.benchmark.leaderboard.html import to_html
 from musicbench.benchmark.leaderboard.text import chance_text, rank_text, ranked_cell, ranking_digits, to_csv, to_markdown
 from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
@@ -49,7 +50,7 @@ def _write(path: Path, content: str | bytes) -> None:
 
 
 @click.command("leaderboard")
-@click.option("--dataset", help="A dataset name or the start of a fingerprint (default: every dataset in the store).")
+@click.option("--dataset", help="A dataset name (its latest run) or the start of a fingerprint (default: every dataset run in the store).")
 @click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
@@ -68,19 +69,17 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
     results = ResultStore(store)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
-    runs = results.datasets()
-    names = [dataset] if dataset else list(dict.fromkeys(n for n, _ in runs))
-    older = [f"{n} {fp[:12]}" for i, (n, fp) in enumerate(runs) if any(m == n for m, _ in runs[:i])]
-    if older and not dataset:
-        out.print(escape(f"Older runs of a dataset with other parameters (pick one with --dataset FINGERPRINT): "
-                         f"{', '.join(older)}"), highlight=False)  # fmt: skip
-    if not names:
+    runs = dataset_runs(results)
+    if not runs:
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
+    if dataset:
+        picked = build(results, dataset, metric)
+        runs = [run for run in runs if run[2] == picked.fingerprint]
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    for dataset_name in names:
-        board = build(results, dataset_name, metric)
-        stem = _file_stem(name or board.dataset_name)
+    for label, dataset_name, fingerprint in runs:
+        board = build(results, dataset_name, metric, fingerprint=fingerprint)
+        stem = _file_stem(name or label)
         if top:
             out.print(top_table(board, top))
         images: dict[str, bytes] = {}

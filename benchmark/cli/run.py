@@ -13,6 +13,7 @@ from musicbench.benchmark.cli.leaderboard import top_table
 from musicbench.benchmark.config import RunConfig, read_config, select
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.leaderboard import build
+from musicbench.benchmark.leaderboard.figures import warm_projection
 from musicbench.benchmark.params import parse_assignments
 from musicbench.benchmark.plan import make_plan
 from musicbench.benchmark.progress import Reporter
@@ -55,7 +56,10 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
     """
     config = read_config(config_file) if config_file else RunConfig()
     if dataset:
-        config.dataset, config.dataset_params, config.data_path = dataset, {}, None
+        config.dataset, config.dataset_params, config.data_path, config.datasets = dataset, {}, None, []
+    if (dataset_params or data_path) and config.datasets:
+        raise ConfigError("--data and -P set one dataset, but the config lists several ([[datasets]]): "
+                          "set them in the config, or pick one with --dataset.")  # fmt: skip
     config.dataset_params.update(parse_assignments(dataset_params, "dataset parameter"))
     config.data_path = data_path or config.data_path
     config.seeds = list(range(seeds)) if seeds else config.seeds
@@ -64,8 +68,26 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
     config.clusterers = select(registry, "clusterer", _names(clusterers), config.clusterers, take_all)
     if scheduler and jobs > 1:
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
-    data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
-    plan = make_plan(registry, config, data)  # every check happens here, before any work
+    # Every dataset is loaded and planned before any work, so a bad second dataset
+    # fails at once instead of after the first one's hours of work.
+    plans = []
+    for one in config.each_dataset():
+        data = load_dataset(registry, one.dataset, one.dataset_params, one.data_path)
+        plans.append((one, data, make_plan(registry, one, data)))  # every check happens here
+    results = ResultStore(store)
+    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
+    failed = False
+    for one, data, plan in plans:
+        failed |= _run_one(registry, one, data, plan, results, cache, store, jobs, threads, scheduler, force, retry_failed, top)
+    results.close()
+    if failed:
+        sys.exit(1)
+
+
+def _run_one(registry: Registry, config: RunConfig, data, plan, results: ResultStore, cache: EmbeddingCache,  # type: ignore[no-untyped-def]
+             store: str, jobs: int, threads: int | None, scheduler: str | None, force: bool, retry_failed: bool,
+             top: int) -> bool:  # fmt: skip
+    """Run one dataset's plan into the store; True if a cell failed."""
     params = click.get_current_context().params
     # One thread per worker by default: measured faster than sharing cores between
     # threads (small models, loaded machines), and the same arithmetic on every
@@ -83,19 +105,18 @@ def run(registry: Registry, take_all: bool, dataset: str | None, data_path: str 
         preload = [m for n in config.encoders if (m := registry.get("encoder", n).meta.get("preload"))]
         return LocalPool(context, jobs, config.timeout, preload)
 
-    results = ResultStore(store)
-    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
     metric = f"nmi[{data.primary_label}]"
     summary = run_plan(plan, registry, results, cache, make_executor, Reporter(err, metric),
                        force=force, retry_failed=retry_failed)  # fmt: skip
     counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
-    err.print(f"{summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
+    err.print(f"{data.name}: {summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
               f"Store: {store}", highlight=False, soft_wrap=True)  # fmt: skip
-    if top and summary.statuses["ok"]:
+    if summary.statuses["ok"]:
         try:
-            out.print(top_table(build(results, data.name, fingerprint=data.fingerprint), top))
+            board = build(results, data.name, fingerprint=data.fingerprint)
+            if top:
+                out.print(top_table(board, top))
+            warm_projection(board, cache)
         except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
             err.print(f"No leaderboard: {exc}", highlight=False, soft_wrap=True)
-    results.close()
-    if summary.failed:
-        sys.exit(1)
+    return bool(summary.failed)

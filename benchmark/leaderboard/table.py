@@ -191,6 +191,28 @@ def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: i
                     f"drawn with numpy default_rng({seed})")  # fmt: skip
 
 
+def dataset_runs(store: ResultStore) -> list[tuple[str, str, str]]:
+    """``(label, name, fingerprint)`` of every dataset run in ``store``, most recent first.
+
+    The label is the dataset's name, followed by the parameters that set it apart
+    when one name was run with several (a grid over ``preprocessing``):
+    ``songs-preprocessing=yeo-johnson``.
+    """
+    runs = store.datasets()
+    labels = []
+    for name, fp in runs:
+        same = [f for n, f in runs if n == name]
+        if len(same) == 1:
+            labels.append((name, name, fp))
+            continue
+        args = {f: (record.args.get("params", record.args) if (record := store.dataset(f)) else {}) for f in same}
+        mine = args[fp] if isinstance(args[fp], dict) else {}
+        differing = sorted(k for k in mine if any(not isinstance(a, dict) or a.get(k) != mine[k] for a in args.values()))
+        suffix = "-".join(f"{k}={mine[k]}" for k in differing) or fp[:12]
+        labels.append((f"{name}-{suffix}", name, fp))
+    return labels
+
+
 def _metric_direction(records: list[CellRecord], metric: str) -> bool:
     for record in records:
         entry = record.metrics.get(metric)
