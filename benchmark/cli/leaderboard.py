@@ -13,7 +13,7 @@ from musicbench.benchmark.cli.common import out
 from musicbench.benchmark.leaderboard import Leaderboard, build
 from musicbench.benchmark.leaderboard.table import dataset_runs
 from musicbench.benchmark.leaderboard.html import to_html
-from musicbench.benchmark.leaderboard.text import chance_text, rank_text, ranked_cell, ranking_digits, to_csv, to_markdown
+from musicbench.benchmark.leaderboard.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits, to_csv, to_markdown
 from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
 from musicbench.errors import ConfigError
 
@@ -31,6 +31,8 @@ def top_table(board: Leaderboard, n: int) -> Table:
                       ranked_cell(entry, board.metric, digits), str(len(entry.cells)))  # fmt: skip
     if board.chance is not None:
         table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(board, digits), "")
+    if (value := ceiling_value(board, board.metric)) is not None:
+        table.add_row("ref", "ceiling", "supervised gradient boosting (CV)", f"{value:.{digits}f}", "")
     return table
 
 

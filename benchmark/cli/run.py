@@ -12,7 +12,7 @@ from musicbench.benchmark.cli.common import err, out, plugin_options
 from musicbench.benchmark.cli.leaderboard import top_table
 from musicbench.benchmark.config import RunConfig, read_config, select
 from musicbench.benchmark.datasets import load_dataset
-from musicbench.benchmark.leaderboard import build
+from musicbench.benchmark.leaderboard import build, ceiling
 from musicbench.benchmark.leaderboard.figures import warm_projection
 from musicbench.benchmark.params import parse_assignments
 from musicbench.benchmark.plan import make_plan
@@ -111,6 +111,10 @@ def _run_one(registry: Registry, config: RunConfig, data, plan, results: ResultS
     counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
     err.print(f"{data.name}: {summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
               f"Store: {store}", highlight=False, soft_wrap=True)  # fmt: skip
+    try:
+        ceiling.ensure(results, data)  # once per dataset fingerprint, kept in the store
+    except ValueError as exc:  # e.g. a class with fewer tracks than folds
+        err.print(f"No supervised ceiling for {data.name}: {exc}", highlight=False, soft_wrap=True)
     if summary.statuses["ok"]:
         try:
             board = build(results, data.name, fingerprint=data.fingerprint)

@@ -79,6 +79,9 @@ def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
         ax.barh(range(len(top)), means, xerr=stds, color="#4c72b0", ecolor="#333333", capsize=2)
         if metric == lb.metric and lb.chance is not None:
             ax.axvline(lb.chance[0], color="#c44e52", linestyle="--", linewidth=1, label="chance")
+        if lb.ceiling is not None and lb.ceiling.get(metric) is not None:
+            ax.axvline(float(lb.ceiling[metric]), color="#55a868", linestyle="--", linewidth=1, label="supervised ceiling")
+        if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_title(_plain(metric), fontsize=9)
         ax.tick_params(labelsize=8)

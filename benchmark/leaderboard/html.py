@@ -17,7 +17,7 @@ import numpy as np
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard import figures
 from musicbench.benchmark.leaderboard.table import Leaderboard
-from musicbench.benchmark.leaderboard.text import CHANCE_NOTE, SPACES_NOTE, TIES_NOTE, main_rows, problem_rows
+from musicbench.benchmark.leaderboard.text import CEILING_NOTE, CHANCE_NOTE, SPACES_NOTE, TIES_NOTE, main_rows, problem_rows
 from musicbench.benchmark.store import ResultStore
 from musicbench import MISSING_LABEL
 
@@ -78,7 +78,7 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
         shown.append(("Encoder x clusterer", "", _b64(images["heatmap"]), f"heatmap of {lb.metric}"))
         plotted = [m for m in metrics if any(not math.isnan(e.mean(m)) for e in lb.entries)][:4]
         images["metrics"] = figures.bars(lb, plotted)
-        text = "The dashed line is the chance reference of the ranking metric." if lb.chance else ""
+        text = "Dashed lines: the chance (red) and supervised ceiling (green) references of the ranking metric."
         shown.append(("Main metrics", text, _b64(images["metrics"]), "bar chart of the main metrics"))
     if projection != "none":
         shown.append(_projection(lb, store, cache, projection, images))
@@ -88,6 +88,6 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
         fingerprint=lb.fingerprint[:12], metric=lb.metric, direction="higher" if lb.higher_is_better else "lower",
         n_entries=len(lb.entries), n_cells=lb.n_cells, header=header, rows=main_rows(lb, metrics),
         n_ranked=len(lb.entries), choices=choices, latent_warning="@latent" in lb.metric,
-        notes=[f"{TIES_NOTE} Resampling: {lb.bootstrap}.", CHANCE_NOTE, SPACES_NOTE], unranked=unranked,
+        notes=[f"{TIES_NOTE} Resampling: {lb.bootstrap}.", CHANCE_NOTE, CEILING_NOTE, SPACES_NOTE], unranked=unranked,
         figures=shown, problems=problem_rows(lb.problems),
     )  # fmt: skip

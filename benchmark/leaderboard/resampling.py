@@ -16,7 +16,10 @@ for each cell and averaged over the entry's seeds. Over ``n_resamples`` replicat
   systems on the same test items is Koehn (2004), "Statistical significance tests
   for machine translation evaluation", EMNLP, and Berg-Kirkpatrick et al. (2012).
 
-The interval covers the sampling of tracks (what another set of songs of the same
+A resample repeats some tracks, which raises NMI a little (mutual information is
+biased upward on a sample with ties), so an interval can sit slightly above the
+mean; the paired differences, which decide the ties, carry the same bias on both
+sides. The interval covers the sampling of tracks (what another set of songs of the same
 kind would give) and, through the mean over seeds, part of the seed variation; it
 is not a test over seeds. The resamples come from ``numpy.random.default_rng(seed)``
 and depend only on the number of tracks, so the same store gives the same intervals

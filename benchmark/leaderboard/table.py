@@ -102,6 +102,8 @@ class Leaderboard:
     chance: tuple[float, float] | None = None
     """Mean and 95th percentile of the ranking metric for the best cell's labels shuffled."""
     n_classes: int | None = None
+    ceiling: dict[str, Any] | None = None
+    """The supervised reference stored by ``bench run`` (:mod:`.ceiling`), if any."""
     bootstrap: str = ""
     """How the intervals were made (resamples, seed, tracks), or why there are none."""
 
@@ -266,5 +268,6 @@ def build(
     names = sorted({m for r in ok for m in r.metrics})
     board = Leaderboard(name, fingerprint, info, metric, higher, scored, unscored, problems, names,
                         max((r.created_at for r in records), default=""), len(records))  # fmt: skip
+    board.ceiling = store.reference(fingerprint, "ceiling")
     resample(board, n_resamples, seed)
     return board

@@ -22,6 +22,12 @@ TIES_NOTE = (
     "mean ± sample standard deviation over seeds. Means show as many digits as it takes to tell apart rows "
     "of different rank."
 )
+CEILING_NOTE = (
+    "Ceiling is a supervised reference: a gradient-boosting classifier (scikit-learn HistGradientBoosting, seed 0) "
+    "predicts the label from the dataset's reference features with 5-fold cross-validation (at most 10,000 tracks), "
+    "and its out-of-fold predictions are scored like a clustering. It tells how much of the label the features "
+    "carry: a cell near it has found most of it."
+)
 CHANCE_NOTE = (
     "Chance is the ranking metric of the best cell's own clusters shuffled over the tracks (same cluster sizes, "
     "no relation to the label): mean and 95th percentile over the shuffles. NMI rises with the number of "
@@ -76,10 +82,20 @@ def cell_text(lb: Leaderboard, entry: Entry, metric: str, digits: int) -> str:
     return fmt(mean, std)
 
 
+def _small(x: float, digits: int) -> str:
+    """``digits`` decimals, or two significant digits for a value that would print as 0."""
+    return f"{x:.{digits}f}" if abs(x) >= 10**-digits or x == 0 else f"{x:.2g}"
+
+
 def chance_text(lb: Leaderboard, digits: int) -> str:
     if lb.chance is None:
         return "–"
-    return f"{lb.chance[0]:.{digits}f} (95th pct {lb.chance[1]:.{digits}f})"
+    return f"{_small(lb.chance[0], digits)} (95th pct {_small(lb.chance[1], digits)})"
+
+
+def ceiling_value(lb: Leaderboard, metric: str) -> float | None:
+    value = (lb.ceiling or {}).get(metric)
+    return None if value is None else float(value)
 
 
 def main_rows(lb: Leaderboard, metrics: list[str], top: int | None = None) -> list[list[str]]:
@@ -90,6 +106,10 @@ def main_rows(lb: Leaderboard, metrics: list[str], top: int | None = None) -> li
     if lb.chance is not None:
         rows.append(["ref", "chance", "best cell's clusters shuffled",
                      *(chance_text(lb, digits) if m == lb.metric else "" for m in metrics), "", ""])  # fmt: skip
+    if lb.ceiling is not None:
+        values = [ceiling_value(lb, m) for m in metrics]
+        rows.append(["ref", "ceiling", "supervised gradient boosting (CV)",
+                     *("" if v is None else f"{v:.{digits}f}" for v in values), "", ""])  # fmt: skip
     return rows
 
 
@@ -129,7 +149,7 @@ def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None
     lines += _md_table(header, rows) if rows else ["No cell finished with a value of this metric."]
     if "@latent" in lb.metric:
         lines += ["", "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders."]
-    lines += ["", TIES_NOTE + f" Resampling: {lb.bootstrap}.", "", CHANCE_NOTE, "", SPACES_NOTE]
+    lines += ["", TIES_NOTE + f" Resampling: {lb.bootstrap}.", "", CHANCE_NOTE, "", CEILING_NOTE, "", SPACES_NOTE]
     if lb.unranked:
         names = ", ".join(md_escape(f"{e.encoder_label} x {e.clusterer_label}") for e in lb.unranked)
         lines += ["", f"Finished but without a value of {md_escape(lb.metric)} (undefined): {names}."]
@@ -178,4 +198,9 @@ def to_csv(lb: Leaderboard) -> str:
                         + [_csv_number(lb.chance[0], digits) if m == lb.metric and s == "mean" else ""
                            for m in lb.metric_names for s in ("mean", "std")]
                         + [""] * len(timings) + ["", _csv_number(lb.chance[1], digits), ""])  # fmt: skip
+    if lb.ceiling is not None:
+        writer.writerow(["", "", "ceiling", "ceiling", "", "", "", "", str(lb.ceiling.get("method", ""))]
+                        + [_csv_number(v, None) if s == "mean" and (v := ceiling_value(lb, m)) is not None else ""
+                           for m in lb.metric_names for s in ("mean", "std")]
+                        + [""] * (len(timings) + 3))  # fmt: skip
     return buffer.getvalue()
