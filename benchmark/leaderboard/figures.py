@@ -21,6 +21,8 @@ from musicbench import MISSING_LABEL
 MAX_BARS = 12
 PROJECTION_POINTS = 5000
 PROJECTION_SEED = 0
+WARM_FROM_TRACKS = 10_000
+"""``bench run`` projects the best cell's embedding itself from this many tracks up."""
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -135,7 +137,9 @@ def warm_projection(lb: Leaderboard, cache: EmbeddingCache, method: str = "umap"
     """Compute and cache the projection of ``lb``'s best cell now (``bench run`` calls it
     once per dataset), so ``bench leaderboard`` does not fit UMAP at report time."""
     best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better) if lb.entries else None
-    if best is not None:
+    # Small datasets are left to the report (it caches them too): there UMAP's fit is
+    # short, and a run of a few hundred tracks should not pay UMAP's start-up.
+    if best is not None and (lb.dataset is None or lb.dataset.n_tracks >= WARM_FROM_TRACKS):
         cached_projection(cache, best.embedding_key, method)
 
 
