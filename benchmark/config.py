@@ -10,6 +10,12 @@ It comes from ``bench run`` options, from a TOML file (``--config``), or both
     name = "synthetic"         # path = "songs.csv" for file datasets
     params = { n_tracks = 2000 }
 
+    # or several datasets, run one after the other into the same store:
+    # [[datasets]]
+    # name = "spotify"
+    # path = "spotify_songs.csv"
+    # params = { preprocessing = ["standardize", "yeo-johnson"] }   # a list is a grid
+
     [encoders.pca]             # one table per encoder, {} for its defaults
     n_components = [8, 16]     # a list is a grid: one cell per value
 
@@ -18,6 +24,10 @@ It comes from ``bench run`` options, from a TOML file (``--config``), or both
     hidden_dims = [[64, 32]]   # a list-valued parameter is a grid of one list
 
     [clusterers.kmeans]
+
+A list in a dataset parameter is a grid too: one dataset per value (each named
+after its file and told apart by its fingerprint); a parameter whose value is a
+list is written as a list of one list (``features = [["tempo", "energy"]]``).
 
 Every key is checked before any work starts: unknown keys, unknown plugins,
 unknown parameters and values of the wrong type are :class:`ConfigError` s that
@@ -29,7 +39,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +57,7 @@ OWN = "(own)"
 """The clusterer name of cells clustered by their encoder itself (e.g. VaDE)."""
 
 Grid = dict[str, list[Any]]
-_TOP_KEYS = {"seeds", "timeout", "dataset", "encoders", "clusterers", "memory_budget"}
+_TOP_KEYS = {"seeds", "timeout", "dataset", "datasets", "encoders", "clusterers", "memory_budget"}
 _DATASET_KEYS = {"name", "path", "params"}
 
 
@@ -63,6 +73,15 @@ class RunConfig:
     seeds: list[int] = field(default_factory=lambda: list(range(DEFAULT_SEEDS)))
     timeout: float | None = None
     memory_budget: int | None = None
+    datasets: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    """Every dataset of the run as ``(name, params, path)``, grids expanded; empty means
+    the single ``dataset``/``dataset_params``/``data_path`` above."""
+
+    def each_dataset(self) -> list[RunConfig]:
+        """One config per dataset of the run (itself when it has one dataset)."""
+        if not self.datasets:
+            return [self]
+        return [replace(self, dataset=n, dataset_params=p, data_path=path, datasets=[]) for n, p, path in self.datasets]
 
 
 def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -101,6 +120,23 @@ def _positive(where: str, value: Any, what: str) -> float:
     return float(value)
 
 
+def _datasets(path: Path, where: str, table: Any) -> list[tuple[str, dict[str, Any], str | None]]:
+    """One ``(name, params, path)`` per point of a dataset table's parameter grid."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{path}: {where} must be a table with name, path and params.")
+    unknown = sorted(set(table) - _DATASET_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} in {where}. Known: name, path, params.")
+    data_path = table.get("path")
+    if data_path is not None and not isinstance(data_path, str):
+        raise ConfigError(f"{path}: {where}: path must be a string (one file), got {data_path!r}.")
+    params = table.get("params", {})
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"{path}: {where}: params must be a table, got {params!r}.")
+    name = str(table.get("name", DEFAULT_DATASET))
+    return [(name, point, data_path) for point in expand(_as_grid(f"{path}: {where}.params", params))]
+
+
 def read_config(path: str | Path) -> RunConfig:
     """Read and validate the structure of a TOML run configuration."""
     path = Path(path)
@@ -120,18 +156,17 @@ def read_config(path: str | Path) -> RunConfig:
         config.timeout = _positive(str(path), data["timeout"], "timeout")
     if "memory_budget" in data:
         config.memory_budget = int(_positive(str(path), data["memory_budget"], "memory_budget (bytes)"))
-    dataset = data.get("dataset", {})
-    if not isinstance(dataset, Mapping):
-        raise ConfigError(f"{path}: [dataset] must be a table with name, path and params.")
-    unknown = sorted(set(dataset) - _DATASET_KEYS)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} in [dataset]. Known: name, path, params.")
-    config.dataset = str(dataset.get("name", DEFAULT_DATASET))
-    config.data_path = dataset.get("path")
-    params = dataset.get("params", {})
-    if not isinstance(params, Mapping):
-        raise ConfigError(f"{path}: dataset.params must be a table, got {params!r}.")
-    config.dataset_params = dict(params)
+    if "dataset" in data and "datasets" in data:
+        raise ConfigError(f"{path}: give either [dataset] or [[datasets]], not both.")
+    tables = data.get("datasets", [data.get("dataset", {})])
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{path}: [[datasets]] must be a list of tables, each with name, path and params.")
+    for i, table in enumerate(tables):
+        where = f"[dataset]" if "datasets" not in data else f"[[datasets]] number {i + 1}"
+        config.datasets += _datasets(path, where, table)
+    config.dataset, config.dataset_params, config.data_path = config.datasets[0]
+    if len(config.datasets) == 1:
+        config.datasets = []
     for kind in ("encoders", "clusterers"):
         tables = data.get(kind, {})
         if not isinstance(tables, Mapping):

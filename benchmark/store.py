@@ -73,6 +73,12 @@ CREATE TABLE IF NOT EXISTS cells (
     labels BLOB
 );
 CREATE INDEX IF NOT EXISTS cells_dataset ON cells (dataset, dataset_fingerprint);
+CREATE TABLE IF NOT EXISTS dataset_references (
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (fingerprint, name)
+);
 """
 
 _JSON_COLUMNS = (
@@ -249,6 +255,18 @@ class ResultStore:
                 (record.fingerprint, record.name, json.dumps(record.args, sort_keys=True, default=str),
                  record.n_tracks, record.primary_label, arrays),
             )  # fmt: skip
+
+    def put_reference(self, fingerprint: str, name: str, value: Mapping[str, Any]) -> None:
+        """Store a per-dataset reference (the supervised ceiling) as JSON; added tables
+        need no schema version: an older store gains the table when opened."""
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO dataset_references VALUES (?, ?, ?)",
+                             (fingerprint, name, json.dumps(dict(value), sort_keys=True, default=str)))  # fmt: skip
+
+    def reference(self, fingerprint: str, name: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM dataset_references WHERE fingerprint = ? AND name = ?",
+                               (fingerprint, name)).fetchone()  # fmt: skip
+        return None if row is None else json.loads(row[0])
 
     @_guarded
     def put(self, record: CellRecord) -> None:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "export": "musicbench.benchmark.cli.export:export",
     "new": "musicbench.benchmark.cli.new:new",
     "results": "musicbench.benchmark.cli.results:results",
+    "summary": "musicbench.benchmark.cli.summary:summary",
 }
 
 

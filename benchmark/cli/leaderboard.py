@@ -19,14 +19,21 @@ if TYPE_CHECKING:  # the leaderboard modules import scipy: only when a table is 
 
 def top_table(board: Leaderboard, n: int) -> Table:
     """The first ``n`` rows of a leaderboard as a rich table."""
-    from musicbench.benchmark.leaderboard.text import fmt, rank_text
+    from musicbench.benchmark.leaderboard.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits
 
-    table = Table(title=escape(f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean ± std over seeds)"))
+    title = f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
+    caption = "=N: not separated from the best row of rank N (the 95 % interval of their paired difference contains 0)"
+    table = Table(title=escape(title), caption=escape(caption))
     for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
         table.add_column(escape(column))
+    digits = ranking_digits(board)
     for entry in board.entries[:n]:
         table.add_row(rank_text(entry), escape(entry.encoder_label), escape(entry.clusterer_label),
-                      fmt(entry.mean(board.metric), entry.std(board.metric)), str(len(entry.cells)))  # fmt: skip
+                      ranked_cell(entry, board.metric, digits), str(len(entry.cells)))  # fmt: skip
+    if board.chance is not None:
+        table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(board, digits), "")
+    if (value := ceiling_value(board, board.metric)) is not None:
+        table.add_row("ref", "ceiling", "supervised gradient boosting (CV)", f"{value:.{digits}f}", "")
     return table
 
 
@@ -36,8 +43,17 @@ def _file_stem(name: str) -> str:
     return stem or "dataset"
 
 
+def _write(path: Path, content: str | bytes) -> None:
+    """Write one file and say so: a leaderboard run is never silent."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    out.print(escape(f"wrote {path}"), highlight=False)
+
+
 @click.command("leaderboard")
-@click.option("--dataset", help="The dataset (default: every dataset in the store).")
+@click.option("--dataset", help="A dataset name (its latest run) or the start of a fingerprint (default: every dataset run in the store).")
 @click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
@@ -54,6 +70,7 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
     from musicbench.benchmark.cache import EmbeddingCache
     from musicbench.benchmark.leaderboard import build
     from musicbench.benchmark.leaderboard.html import to_html
+    from musicbench.benchmark.leaderboard.table import dataset_runs
     from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
 
     if name and not dataset:
@@ -62,24 +79,26 @@ def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: 
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
     results = ResultStore(store)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
-    names = [dataset] if dataset else list(dict.fromkeys(n for n, _ in results.datasets()))
-    if not names:
+    runs = dataset_runs(results)
+    if not runs:
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
+    if dataset:
+        picked = build(results, dataset, metric)
+        runs = [run for run in runs if run[2] == picked.fingerprint]
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    for dataset_name in names:
-        board = build(results, dataset_name, metric)
-        stem = folder / _file_stem(name or dataset_name)
-        images: dict[str, bytes] = {}
-        stem.with_suffix(".html").write_text(to_html(board, results, cache, projection, images), encoding="utf-8")
-        markdown = to_markdown(board)
-        if png:
-            for figure, data in images.items():
-                (folder / f"{stem.name}-{figure}.png").write_bytes(data)
-            markdown += "\n" + "".join(f"![{figure}]({stem.name}-{figure}.png)\n\n" for figure in images)
-        stem.with_suffix(".md").write_text(markdown, encoding="utf-8")
-        stem.with_suffix(".csv").write_text(to_csv(board), encoding="utf-8")
+    for label, dataset_name, fingerprint in runs:
+        board = build(results, dataset_name, metric, fingerprint=fingerprint)
+        stem = _file_stem(name or label)
         if top:
             out.print(top_table(board, top))
-        out.print(escape(f"wrote {stem}.md, {stem}.csv and {stem}.html"), highlight=False)
+        images: dict[str, bytes] = {}
+        _write(folder / f"{stem}.html", to_html(board, results, cache, projection, images, title=name))
+        markdown = to_markdown(board, stem=stem)
+        if png:
+            for figure, data in images.items():
+                _write(folder / f"{stem}-{figure}.png", data)
+            markdown += "\n" + "".join(f"![{figure}]({stem}-{figure}.png)\n\n" for figure in images)
+        _write(folder / f"{stem}.md", markdown)
+        _write(folder / f"{stem}.csv", to_csv(board))
     results.close()

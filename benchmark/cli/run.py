@@ -122,7 +122,10 @@ def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool
     start = time.perf_counter()
     config = read_config(config_file) if config_file else RunConfig()
     if dataset:
-        config.dataset, config.dataset_params, config.data_path = dataset, {}, None
+        config.dataset, config.dataset_params, config.data_path, config.datasets = dataset, {}, None, []
+    if (dataset_params or data_path) and config.datasets:
+        raise ConfigError("--data and -P set one dataset, but the config lists several ([[datasets]]): "
+                          "set them in the config, or pick one with --dataset.")  # fmt: skip
     config.data_path = data_path or config.data_path
     config.seeds = list(range(seeds)) if seeds else config.seeds
     config.timeout = timeout or config.timeout
@@ -141,9 +144,9 @@ def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool
     # and the same strings always parse to the same values.
     inputs = {"take_all": take_all, "encoders": request.encoders, "clusterers": request.clusterers,
               "threads": request.threads, "params": [dataset_params, encoder_params, clusterer_params],
-              "config": [config.dataset, config.dataset_params, config.data_path, config.encoders,
+              "config": [config.dataset, config.dataset_params, config.data_path, config.datasets, config.encoders,
                          config.clusterers, config.seeds, config.memory_budget]}  # fmt: skip
-    key = plan_key(inputs, plugin_files, disabled, [config.data_path])
+    key = plan_key(inputs, plugin_files, disabled, [one.data_path for one in config.each_dataset()])
     known = None if force else load_plan(store, key)
     if known is not None and _nothing_to_do(known, store, retry_failed, top, start):
         return
@@ -189,7 +192,6 @@ def _print_top(results: Any, dataset: str, fingerprint: str, top: int) -> None:
 
 
 def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
-    from musicbench import EncoderInfo
     from musicbench.benchmark.cache import EmbeddingCache
     from musicbench.benchmark.cli.preflight import preflight
     from musicbench.benchmark.config import OWN, select
@@ -197,12 +199,8 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
     from musicbench.benchmark.params import parse_assignments, parse_grid_options
     from musicbench.benchmark.plan import make_plan
     from musicbench.benchmark.plan_cache import save_plan
-    from musicbench.benchmark.progress import Reporter
-    from musicbench.benchmark.runner import run_plan, worker_context
     from musicbench.benchmark.store import ResultStore
 
-    loader = registry.get("dataset", config.dataset).factory
-    config.dataset_params.update(parse_assignments(request.dataset_params, "dataset parameter", loader))
     config.encoders = select(registry, "encoder", request.encoders, config.encoders, request.take_all)
     config.clusterers = select(registry, "clusterer", request.clusterers, config.clusterers, request.take_all)
     options = (("encoder", request.encoder_params, config.encoders),
@@ -211,11 +209,41 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
         factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}
         _merge_grids(grids, parse_grid_options(items, kind, factories))
     cache = EmbeddingCache(request.cache_dir or Path(request.store).resolve().parent / ".musicbench" / "cache")
-    log_path = preflight(config, Path(request.store), cache, request.max_cells)
-    data = load_dataset(registry, config.dataset, config.dataset_params, config.data_path)
-    for note in data.notes:  # rows dropped or imputed, columns left out: never silent
-        err.print(escape(f"{data.name}: {note}"), highlight=False, soft_wrap=True)
-    plan = make_plan(registry, config, data, threads=request.threads)  # every check happens here, before any work
+    # Every dataset is checked, loaded and planned before any work, so a bad second
+    # dataset fails at once instead of after the first one's hours of work.
+    runs = []
+    for one in config.each_dataset():
+        loader = registry.get("dataset", one.dataset).factory
+        one.dataset_params = {**one.dataset_params,
+                              **parse_assignments(request.dataset_params, "dataset parameter", loader)}  # fmt: skip
+        log_path = preflight(one, Path(request.store), cache, request.max_cells)
+        data = load_dataset(registry, one.dataset, one.dataset_params, one.data_path)
+        for note in data.notes:  # rows dropped or imputed, columns left out: never silent
+            err.print(escape(f"{data.name}: {note}"), highlight=False, soft_wrap=True)
+        runs.append((one, data, make_plan(registry, one, data, threads=request.threads)))
+    results = ResultStore(request.store)  # checks the store's folder: the plan is remembered beside it
+    builtin = all(registry.get("dataset", one.dataset).source.origin == "built-in" for one, _, _ in runs)
+    if len(runs) == 1 and builtin:  # see plan_cache: other loaders may read any file
+        _, data, plan = runs[0]
+        save_plan(request.store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
+    failed = False
+    for one, data, plan in runs:
+        failed |= _run_one(registry, one, data, plan, results, cache, request, log_path)
+    results.close()
+    if failed:
+        sys.exit(1)
+
+
+def _run_one(registry: Any, config: Any, data: Any, plan: Any, results: Any, cache: Any, request: _Request,
+             log_path: Path) -> bool:  # fmt: skip
+    """Run one dataset's plan into the store; True if a cell failed."""
+    from musicbench import EncoderInfo
+    from musicbench.benchmark.cli.leaderboard import top_table
+    from musicbench.benchmark.leaderboard import build, ceiling
+    from musicbench.benchmark.leaderboard.figures import warm_projection
+    from musicbench.benchmark.progress import Reporter
+    from musicbench.benchmark.runner import run_plan, worker_context
+
     context = worker_context(registry, request.plugin_files, request.disabled, plan, request.threads)
 
     def make_executor():  # type: ignore[no-untyped-def]
@@ -229,18 +257,24 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
         preload = [info.preload for info in infos if isinstance(info, EncoderInfo) and info.preload]
         return LocalPool(context, request.jobs, config.timeout, preload, log_path=log_path)
 
-    results = ResultStore(request.store)  # checks the store's folder: the plan is remembered beside it
-    if registry.get("dataset", config.dataset).source.origin == "built-in":  # see plan_cache: others may read any file
-        save_plan(request.store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
     metric = f"nmi[{data.primary_label}]"
     reporter = Reporter(err, metric, jobs=1 if request.scheduler else request.jobs)
     summary = run_plan(plan, registry, results, cache, make_executor, reporter,
                        force=request.force, retry_failed=request.retry_failed)  # fmt: skip
     counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
-    err.print(escape(f"{summary.total} cells ({counts}); computed {summary.computed} in {summary.wall_s:.1f} s. "
-                     f"Store: {request.store}. Plugin output: {log_path}"), highlight=False, soft_wrap=True)  # fmt: skip
-    if request.top and summary.statuses["ok"]:
-        _print_top(results, data.name, data.fingerprint, request.top)
-    results.close()
-    if summary.failed:
-        sys.exit(1)
+    err.print(escape(f"{data.name}: {summary.total} cells ({counts}); computed {summary.computed} in "
+                     f"{summary.wall_s:.1f} s. Store: {request.store}. Plugin output: {log_path}"),
+              highlight=False, soft_wrap=True)  # fmt: skip
+    try:
+        ceiling.ensure(results, data)  # once per dataset fingerprint, kept in the store
+    except ValueError as exc:  # e.g. a class with fewer tracks than folds
+        err.print(escape(f"No supervised ceiling for {data.name}: {exc}"), highlight=False, soft_wrap=True)
+    if summary.statuses["ok"]:
+        try:
+            board = build(results, data.name, fingerprint=data.fingerprint)
+            if request.top:
+                out.print(top_table(board, request.top))
+            warm_projection(board, cache)
+        except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
+            err.print(escape(f"No leaderboard: {exc}"), highlight=False, soft_wrap=True)
+    return bool(summary.failed)

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 
+from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard.table import Leaderboard
 from musicbench import MISSING_LABEL
 
 MAX_BARS = 12
 PROJECTION_POINTS = 5000
 PROJECTION_SEED = 0
+WARM_FROM_TRACKS = 10_000
+"""``bench run`` projects the best cell's embedding itself from this many tracks up."""
 
 
 def _pyplot():  # type: ignore[no-untyped-def]
@@ -55,7 +60,10 @@ def heatmap(lb: Leaderboard) -> bytes:
     ax.set_yticks(range(len(rows)), [_plain(r) for r in rows])
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
+            # Dark text on light cells, white on dark: readable on every colour of the map.
+            r, g, b, _ = image.cmap(image.norm(value))
+            colour = "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "white"
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", color=colour, fontsize=8)
     fig.colorbar(image, ax=ax, label=_plain(f"{lb.metric} (mean over seeds)"))
     ax.set_title(_plain(f"{lb.metric}: encoder x clusterer"))
     return _png(fig)
@@ -71,6 +79,12 @@ def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
         means = [e.mean(metric) for e in top]
         stds = [0.0 if math.isnan(s := e.std(metric)) else s for e in top]
         ax.barh(range(len(top)), means, xerr=stds, color="#4c72b0", ecolor="#333333", capsize=2)
+        if metric == lb.metric and lb.chance is not None:
+            ax.axvline(lb.chance[0], color="#c44e52", linestyle="--", linewidth=1, label="chance")
+        if lb.ceiling is not None and lb.ceiling.get(metric) is not None:
+            ax.axvline(float(lb.ceiling[metric]), color="#55a868", linestyle="--", linewidth=1, label="supervised ceiling")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_title(_plain(metric), fontsize=9)
         ax.tick_params(labelsize=8)
     np.atleast_1d(axes)[0].set_yticks(range(len(top)), labels)
@@ -94,6 +108,39 @@ def project(embedding: np.ndarray, method: str = "umap") -> tuple[np.ndarray, np
     from sklearn.decomposition import PCA
 
     return PCA(n_components=2, random_state=PROJECTION_SEED).fit_transform(X), rows
+
+
+def cached_projection(cache: EmbeddingCache, key: str, method: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`project` of the cached embedding ``key``, itself cached beside it.
+
+    The 2-D coordinates are written to ``<cache root>/projections/<key>-<method>.npz``
+    the first time (``bench run`` does it for each dataset's best cell), so
+    ``bench leaderboard`` reads them instead of fitting UMAP at report time. None when
+    the embedding is not in the cache.
+    """
+    path = Path(cache.root) / "projections" / f"{key}-{method}-{PROJECTION_POINTS}-{PROJECTION_SEED}.npz"
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as stored:
+            return stored["coords"], stored["rows"]
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    coords, rows = project(cached.embedding, method)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, coords=coords, rows=rows)
+    os.replace(partial, path)  # a reader sees a whole file or none
+    return coords, rows
+
+
+def warm_projection(lb: Leaderboard, cache: EmbeddingCache, method: str = "umap") -> None:
+    """Compute and cache the projection of ``lb``'s best cell now (``bench run`` calls it
+    once per dataset), so ``bench leaderboard`` does not fit UMAP at report time."""
+    best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better) if lb.entries else None
+    # Small datasets are left to the report (it caches them too): there UMAP's fit is
+    # short, and a run of a few hundred tracks should not pay UMAP's start-up.
+    if best is not None and (lb.dataset is None or lb.dataset.n_tracks >= WARM_FROM_TRACKS):
+        cached_projection(cache, best.embedding_key, method)
 
 
 def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: str) -> bytes:

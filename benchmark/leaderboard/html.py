@@ -1,67 +1,63 @@
-"""The HTML leaderboard: one self-contained file (inline CSS, base64 PNG figures).
+"""The HTML leaderboard: one self-contained file (inline CSS and JavaScript, base64 PNG figures).
 
-Every piece of text that comes from the store (plugin names, parameters, reasons,
-labels) goes through :func:`html.escape`; nothing is loaded from elsewhere.
+The page is a Jinja2 template with autoescaping on, so every piece of text that
+comes from the store (plugin names, parameters, reasons, labels) is escaped without
+any field having to remember it; nothing is loaded from elsewhere. The table sits in
+its own scroll box with a sticky header and sticky rank/encoder/clusterer columns,
+and a little inline script sorts it by any column or by a chosen metric.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard import figures
 from musicbench.benchmark.leaderboard.table import Leaderboard
+from musicbench.benchmark.leaderboard.text import (
+    CEILING_NOTE,
+    CHANCE_NOTE,
+    SPACES_NOTE,
+    TIES_NOTE,
+    main_rows,
+    problem_rows,
+    rows_note,
+)
 from musicbench.benchmark.store import ResultStore
-from musicbench.benchmark.leaderboard.text import SPACES_NOTE, TIES_NOTE, fmt, problem_rows, rank_text, rows_note
 from musicbench import MISSING_LABEL
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 75rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; }
-th { background: #f3f3f3; } tr.best td { font-weight: bold; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-img { max-width: 100%; } .note { color: #555; max-width: 60rem; }
-"""
+
+def environment():  # type: ignore[no-untyped-def]
+    """The Jinja2 environment of the leaderboard and summary pages (autoescape on)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    loader = PackageLoader("musicbench.benchmark.leaderboard", "templates")
+    return Environment(loader=loader, autoescape=select_autoescape(default=True, default_for_string=True))
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+def _b64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 99, best: bool = False) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for i, row in enumerate(rows):
-        cells = "".join(f'<td class="num">{_e(c)}</td>' if j >= numeric_from else f"<td>{_e(c)}</td>" for j, c in enumerate(row))
-        body.append(f'<tr class="best">{cells}</tr>' if best and i == 0 else f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
-
-
-def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str,
-                        images: dict[str, bytes]) -> str:  # fmt: skip
-    """UMAP panels of the best cell's embedding, or why they cannot be drawn."""
+def _projection(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str,
+                images: dict[str, bytes]) -> tuple[str, str, str, str]:  # fmt: skip
+    """(heading, text, image, alt) for the best cell's embedding, or why it cannot be drawn."""
+    heading = "The best cell's embedding"
     if not lb.entries:
-        return "<p>No ranked cell, so no projection.</p>"
+        return heading, "No ranked cell, so no projection.", "", ""
     chosen = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
     best = store.record(chosen.key, with_labels=True) if chosen else None
     if best is None or best.labels is None:
-        return "<p>The best cell has no stored cluster labels, so no projection.</p>"
-    cached = cache.get(best.embedding_key)
-    if cached is None:
-        return (f"<p>The embedding of the best cell (cache key {_e(best.embedding_key[:16])}) is not in the cache "
-                f"at {_e(cache.root)}, so its projections cannot be drawn. Rerun <code>bench run</code> with "
-                "<code>--force</code> for this cell to recompute it.</p>")  # fmt: skip
-    coords, rows = figures.project(cached.embedding, method)
+        return heading, "The best cell has no stored cluster labels, so no projection.", "", ""
+    found = figures.cached_projection(cache, best.embedding_key, method)
+    if found is None:
+        return heading, (f"The embedding of the best cell (cache key {best.embedding_key[:16]}) is not in the cache "
+                         f"at {cache.root}, so its projections cannot be drawn. Rerun bench run with --force for "
+                         "this cell to recompute it."), "", ""  # fmt: skip
+    coords, rows = found
     colourings: dict[str, np.ndarray] = {"cluster": best.labels[rows]}
     labels = lb.dataset.labels if lb.dataset else {}
     primary = lb.dataset.primary_label if lb.dataset else "genre"
@@ -70,43 +66,36 @@ def _projection_section(lb: Leaderboard, store: ResultStore, cache: EmbeddingCac
             colourings[name] = labels[name][rows]
     title = f"{best.encoder} x {best.clusterer}, seed {best.seed}: {method.upper()} of the embedding"
     images["projection"] = figures.projections(coords, colourings, title)
-    return f"<p>{_e(title)} ({len(rows):,} tracks).</p>" + _img(images["projection"], title)
+    return heading, f"{title} ({len(rows):,} tracks).", _b64(images["projection"]), title
 
 
 def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projection: str = "umap",
-            images: dict[str, bytes] | None = None) -> str:  # fmt: skip
+            images: dict[str, bytes] | None = None, title: str | None = None) -> str:  # fmt: skip
     """The whole page as one string; ``images`` (if given) receives each figure's PNG
-    by name (``heatmap``, ``metrics``, ``projection``)."""
+    by name (``heatmap``, ``metrics``, ``projection``); ``title`` names the page
+    (default: the dataset's name)."""
     images = {} if images is None else images
     metrics = lb.main_metrics()
-    header = ["rank", "encoder", "clusterer", *metrics, "seeds", "fit s"]
-    rows = [[rank_text(e), e.encoder_label, e.clusterer_label, *(fmt(e.mean(m), e.std(m)) for m in metrics),
-             str(len(e.cells)), fmt(e.timing("fit_s"), math.nan, 2)] for e in lb.entries]  # fmt: skip
-    info = lb.dataset
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>musicbench leaderboard: {_e(lb.dataset_name)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>musicbench leaderboard: {_e(lb.dataset_name)}</h1>",
-        f"<p>Dataset <b>{_e(lb.dataset_name)}</b>"
-        + (f" ({info.n_tracks:,} tracks, primary label {_e(info.primary_label)})" if info else "")
-        + f", fingerprint {_e(lb.fingerprint[:12])}. Ranked by <b>{_e(lb.metric)}</b> "
-        f"({'higher' if lb.higher_is_better else 'lower'} is better), {lb.n_cells} cells.</p>",
-        _table(header, rows, numeric_from=3, best=True) if rows else "<p>No cell finished with a value of this metric.</p>",
-        f'<p class="note">{_e(TIES_NOTE)}</p><p class="note">{_e(SPACES_NOTE)}</p><p class="note">{_e(rows_note(lb))}</p>',
-    ]  # fmt: skip
+    header = ["rank", "encoder", "clusterer", "modalities", *metrics, "seeds", "fit s"]
+    higher = {m: next((c.metrics[m].get("higher_is_better") for e in lb.entries for c in e.cells if m in c.metrics), None)
+              for m in metrics}  # fmt: skip
+    choices = [(4 + i, m, bool(higher[m])) for i, m in enumerate(metrics) if higher[m] is not None]
+    shown: list[tuple[str, str, str, str]] = []
     if lb.entries:
         images["heatmap"] = figures.heatmap(lb)
-        parts += ["<h2>Encoder x clusterer</h2>", _img(images["heatmap"], f"heatmap of {lb.metric}")]
-        shown = [m for m in metrics if any(not math.isnan(e.mean(m)) for e in lb.entries)][:4]
-        images["metrics"] = figures.bars(lb, shown)
-        parts += ["<h2>Main metrics</h2>", _img(images["metrics"], "bar chart of the main metrics")]
+        shown.append(("Encoder x clusterer", "", _b64(images["heatmap"]), f"heatmap of {lb.metric}"))
+        plotted = [m for m in metrics if any(not math.isnan(e.mean(m)) for e in lb.entries)][:4]
+        images["metrics"] = figures.bars(lb, plotted)
+        text = "Dashed lines: the chance (red) and supervised ceiling (green) references of the ranking metric."
+        shown.append(("Main metrics", text, _b64(images["metrics"]), "bar chart of the main metrics"))
     if projection != "none":
-        parts += ["<h2>The best cell's embedding</h2>", _projection_section(lb, store, cache, projection, images)]
-    parts += ["<h2>Failed and skipped cells</h2>"]
-    if lb.problems:
-        parts += ["<p>Not in the averages above.</p>",
-                  _table(["status", "encoder", "clusterer", "seed", "reason"], problem_rows(lb.problems))]  # fmt: skip
-    else:
-        parts += ["<p>None.</p>"]
-    parts += ["<p class=\"note\">Generated by <code>bench leaderboard</code> from the result store only.</p>", "</body></html>"]
-    return "\n".join(parts)
+        shown.append(_projection(lb, store, cache, projection, images))
+    unranked = ", ".join(f"{e.encoder_label} x {e.clusterer_label}" for e in lb.unranked)
+    return environment().get_template("leaderboard.html.j2").render(
+        title=f"musicbench leaderboard: {title or lb.dataset_name}", dataset=lb.dataset_name, info=lb.dataset,
+        fingerprint=lb.fingerprint[:12], metric=lb.metric, direction="higher" if lb.higher_is_better else "lower",
+        n_entries=len(lb.entries), n_cells=lb.n_cells, header=header, rows=main_rows(lb, metrics),
+        n_ranked=len(lb.entries), choices=choices, latent_warning="@latent" in lb.metric,
+        notes=[f"{TIES_NOTE} Resampling: {lb.bootstrap}.", CHANCE_NOTE, CEILING_NOTE, SPACES_NOTE, *filter(None, [rows_note(lb)])], unranked=unranked,
+        figures=shown, problems=problem_rows(lb.problems),
+    )  # fmt: skip

@@ -6,15 +6,12 @@ its cells are its seeds. Only ``ok`` cells enter the averages; ``error``,
 averaged in (a failure is not a zero). When a cell was computed more than once
 (another plugin version, ``--force``), the newest row counts.
 
-Ties: entries are sorted by the mean of the ranking metric. Each entry is compared
-with the *leader* of the current tie group (the best entry holding that rank) by a
-two-sided paired t-test over the seeds both have (cells with the same seed share the
-dataset and, for one encoder, the embedding, so seed-level pairing removes that
-shared variation). If p >= 0.05 (or fewer than two common seeds and equal means) the
-entry shares the leader's rank; otherwise it starts a new group with standard
-competition ranking (1, 2, 2, 4). Comparing with the leader rather than the
-neighbour keeps ties from chaining down the whole table through small steps. With
-three seeds the test has little power: many ties are the honest outcome.
+Ranks and ties come from a paired bootstrap over tracks on the stored cluster
+labels (:mod:`.resampling`, which documents and cites the procedure): entries are
+sorted by their mean over seeds, and an entry shares the rank of its group's leader
+when the 95 % interval of their paired difference contains 0; otherwise it starts a
+new rank (standard competition ranking: 1, 2, 2, 4). Without stored labels, or for a
+metric that cannot be recomputed from a contingency table, only equal means tie.
 """
 
 from __future__ import annotations
@@ -24,13 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from musicbench.benchmark.evaluation import known_label_rows
 from musicbench.benchmark.hashing import canonical_json
+from musicbench.benchmark.leaderboard import resampling
 from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
 from musicbench.errors import ConfigError
 
-ALPHA = 0.05
+FAR_FROM_CLASSES = 2.0
+"""An entry is flagged when its mean cluster count is more than this factor away from the class count."""
 
 
 def entry_label(name: str, args: dict[str, Any]) -> str:
@@ -49,7 +48,10 @@ class Entry:
     cells: list[CellRecord] = field(default_factory=list)
     rank: int = 0
     tied: bool = False
-    p_value: float | None = None
+    low: float = math.nan
+    """The 95 % bootstrap interval of the ranking metric's mean over seeds (NaN without one)."""
+    high: float = math.nan
+    replicates: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def encoder_label(self) -> str:
@@ -103,6 +105,20 @@ class Leaderboard:
     metric_names: list[str]
     newest: str
     n_cells: int
+    chance: tuple[float, float] | None = None
+    """Mean and 95th percentile of the ranking metric for the best cell's labels shuffled."""
+    n_classes: int | None = None
+    ceiling: dict[str, Any] | None = None
+    """The supervised reference stored by ``bench run`` (:mod:`.ceiling`), if any."""
+    bootstrap: str = ""
+    """How the intervals were made (resamples, seed, tracks), or why there are none."""
+
+    def far_from_classes(self, entry: Entry) -> bool:
+        """Whether ``entry`` finds many more or many fewer clusters than there are classes."""
+        found = entry.mean("n_clusters")
+        if not self.n_classes or math.isnan(found):
+            return False
+        return found > FAR_FROM_CLASSES * self.n_classes or found < self.n_classes / FAR_FROM_CLASSES
 
     def main_metrics(self, limit: int = 9) -> list[str]:
         """The ranking metric, the primary label's other external scores, the
@@ -120,37 +136,90 @@ class Leaderboard:
         return list(dict.fromkeys(order))[:limit]
 
 
-def _paired_p(a: dict[int, float], b: dict[int, float]) -> float | None:
-    seeds = sorted(set(a) & set(b))
-    if len(seeds) < 2:
-        return None
-    diffs = np.array([a[s] - b[s] for s in seeds])
-    if np.all(diffs == 0):
-        return 1.0
-    if np.all(diffs == diffs[0]):
-        return 0.0  # a constant non-zero difference on every seed
-    return float(stats.ttest_rel([a[s] for s in seeds], [b[s] for s in seeds]).pvalue)
+def _same(leader: Entry, entry: Entry, metric: str) -> bool:
+    if leader.replicates is None or entry.replicates is None:
+        return leader.mean(metric) == entry.mean(metric)
+    low, high = resampling.interval(leader.replicates - entry.replicates)
+    return low <= 0.0 <= high
 
 
 def rank(entries: list[Entry], metric: str, higher_is_better: bool) -> list[Entry]:
-    """Sort by mean and assign competition ranks, tying entries not shown different
-    from their group's leader."""
+    """Sort by mean and assign competition ranks, tying entries whose paired bootstrap
+    difference to their group's leader has a 95 % interval containing 0."""
     sign = -1.0 if higher_is_better else 1.0
     ordered = sorted(entries, key=lambda e: (sign * e.mean(metric), e.encoder_label, e.clusterer_label))
     leader: Entry | None = None
     for i, entry in enumerate(ordered):
-        if leader is None:
-            entry.rank, leader = 1, entry
-            continue
-        p = _paired_p(leader.values(metric), entry.values(metric))
-        entry.p_value = p
-        same = (p is not None and p >= ALPHA) or (p is None and leader.mean(metric) == entry.mean(metric))
-        if same:
+        if leader is not None and _same(leader, entry, metric):
             entry.rank = leader.rank
             entry.tied = leader.tied = True
         else:
             entry.rank, leader = i + 1, entry
     return ordered
+
+
+def _truth(info: DatasetRecord | None, records: list[CellRecord], metric: str) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """The metric's plugin name, the known-label rows and their class codes, or None
+    when the bootstrap cannot recompute ``metric``."""
+    entry = next((r.metrics[metric] for r in records if metric in r.metrics), None)
+    if info is None or entry is None or not resampling.supports(str(entry.get("metric"))):
+        return None
+    truth = info.labels.get(str(entry.get("label")))
+    if truth is None:
+        return None
+    known = known_label_rows(truth)
+    codes = np.unique(np.asarray(truth)[known], return_inverse=True)[1].ravel()
+    return (str(entry["metric"]), known, codes) if codes.size and codes.max() > 0 else None
+
+
+def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: int = resampling.BOOTSTRAP_SEED) -> None:
+    """Bootstrap intervals, ranks and the chance reference of ``lb`` from the stored labels."""
+    cells = [c for e in lb.entries for c in e.cells if c.value(lb.metric) is not None]
+    found = _truth(lb.dataset, cells, lb.metric)
+    if found is None or any(c.labels is None for c in cells):
+        lb.bootstrap = (f"No bootstrap intervals: {lb.metric} cannot be recomputed from the stored labels "
+                        "(only NMI, ARI, purity and accuracy can), so only equal means tie.")  # fmt: skip
+        lb.entries = rank(lb.entries, lb.metric, lb.higher_is_better)
+        return
+    name, known, codes = found
+    lb.n_classes = int(codes.max()) + 1
+    sampler = resampling.Resampler(codes, n_resamples, seed)
+    values = sampler.replicates(name, [np.asarray(c.labels)[known] for c in cells])
+    start = 0
+    for entry in lb.entries:
+        n = sum(1 for c in entry.cells if c.value(lb.metric) is not None)
+        entry.replicates = values[start : start + n].mean(axis=0)
+        entry.low, entry.high = resampling.interval(entry.replicates)
+        start += n
+    lb.entries = rank(lb.entries, lb.metric, lb.higher_is_better)
+    if lb.entries:
+        best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
+        assert best is not None and best.labels is not None
+        lb.chance = resampling.chance(name, codes, np.asarray(best.labels)[known], seed=seed)
+    lb.bootstrap = (f"paired bootstrap over the {codes.size:,} tracks with a known label: {n_resamples} resamples "
+                    f"drawn with numpy default_rng({seed})")  # fmt: skip
+
+
+def dataset_runs(store: ResultStore) -> list[tuple[str, str, str]]:
+    """``(label, name, fingerprint)`` of every dataset run in ``store``, most recent first.
+
+    The label is the dataset's name, followed by the parameters that set it apart
+    when one name was run with several (a grid over ``preprocessing``):
+    ``songs-preprocessing=yeo-johnson``.
+    """
+    runs = store.datasets()
+    labels = []
+    for name, fp in runs:
+        same = [f for n, f in runs if n == name]
+        if len(same) == 1:
+            labels.append((name, name, fp))
+            continue
+        args = {f: (record.args.get("params", record.args) if (record := store.dataset(f)) else {}) for f in same}
+        mine = args[fp] if isinstance(args[fp], dict) else {}
+        differing = sorted(k for k in mine if any(not isinstance(a, dict) or a.get(k) != mine[k] for a in args.values()))
+        suffix = "-".join(f"{k}={mine[k]}" for k in differing) or fp[:12]
+        labels.append((f"{name}-{suffix}", name, fp))
+    return labels
 
 
 def _metric_direction(records: list[CellRecord], metric: str) -> bool:
@@ -165,21 +234,27 @@ def _metric_direction(records: list[CellRecord], metric: str) -> bool:
 
 
 def build(
-    store: ResultStore, dataset: str | None = None, metric: str | None = None, fingerprint: str | None = None
+    store: ResultStore, dataset: str | None = None, metric: str | None = None, fingerprint: str | None = None,
+    n_resamples: int = resampling.N_RESAMPLES, seed: int = resampling.BOOTSTRAP_SEED,
 ) -> Leaderboard:
     """The leaderboard of ``dataset`` (default: the most recently run one) by ``metric``.
 
-    A dataset name run with several fingerprints (other parameters) uses the most
-    recently run fingerprint unless ``fingerprint`` picks one.
+    ``dataset`` is a name or the start of a fingerprint. A dataset name run with
+    several fingerprints (other parameters) uses the most recently run fingerprint
+    unless ``fingerprint`` picks one.
     """
-    runs = [(n, fp) for n, fp in store.datasets()
-            if (dataset is None or n == dataset) and (fingerprint is None or fp == fingerprint)]  # fmt: skip
+    everything = store.datasets()
+    by_name = any(n == dataset for n, _ in everything)
+    runs = [(n, fp) for n, fp in everything
+            if (dataset is None or (n == dataset if by_name else fp.startswith(dataset)))
+            and (fingerprint is None or fp == fingerprint)]  # fmt: skip
     if not runs:
-        known = sorted({n for n, _ in store.datasets()})
-        raise ConfigError(f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it: {', '.join(known) or 'none'}.")
+        known = ", ".join(f"{n} ({fp[:12]})" for n, fp in everything)
+        raise ConfigError(f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it (name and "
+                          f"fingerprint; --dataset takes either): {known or 'none'}.")  # fmt: skip
     name, fingerprint = runs[0]
     latest: dict[str, CellRecord] = {}
-    for record in store.records(fingerprint=fingerprint):
+    for record in store.records(fingerprint=fingerprint, with_labels=True):
         latest[record.config_id] = record  # oldest first: the newest row wins
     records = list(latest.values())
     info = store.dataset(fingerprint)
@@ -198,5 +273,8 @@ def build(
     unscored = [e for e in groups.values() if not e.values(metric)]
     problems = sorted((r for r in records if r.status != "ok"), key=lambda r: (r.status, r.encoder, r.clusterer, r.seed))
     names = sorted({m for r in ok for m in r.metrics})
-    return Leaderboard(name, fingerprint, info, metric, higher, rank(scored, metric, higher), unscored, problems,
-                       names, max((r.created_at for r in records), default=""), len(records))  # fmt: skip
+    board = Leaderboard(name, fingerprint, info, metric, higher, scored, unscored, problems, names,
+                        max((r.created_at for r in records), default=""), len(records))  # fmt: skip
+    board.ceiling = store.reference(fingerprint, "ceiling")
+    resample(board, n_resamples, seed)
+    return board

@@ -82,7 +82,9 @@ def build_dataset(
     # (runs and leaderboards report them) but left out of the fingerprint.
     loaded = {"rows_read": n_read, "rows_kept": int(keep.sum())}
     return Dataset(
-        name=name,
+        # A file-based dataset is named after its file unless ``name`` is given, so two
+        # files loaded by the same loader keep apart in one store.
+        name=str(params.get("name") or path.stem),
         audio=audio,
         feature_names=tuple(feature_columns),
         track_ids=ids,
@@ -90,7 +92,7 @@ def build_dataset(
         texts={k: text_column(frame[c]) for k, c in (text_columns or {}).items()},
         primary_label=primary_label,
         params={**recorded, **loaded},
-        fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k != "path"}),
+        fingerprint=fingerprint(file_sha256(path), {k: v for k, v in recorded.items() if k not in ("path", "name")}),
         notes=(*notes, *feature_notes, *label_notes),
         context=context,
         context_names=tuple(context_columns),

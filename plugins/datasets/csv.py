@@ -64,6 +64,10 @@ class CsvDataset(LoaderBase):
 
     Without ``id_column`` and ``features``, an integer column unique on every row that
     is named like an id or counts rows is left out of the features, with a note.
+        As for the ``spotify`` dataset.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class CsvDataset(LoaderBase):
         na_values: Sequence[str] = (),
         encoding: str | None = None,
         sep: str | None = None,
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.labels = labels
@@ -95,6 +100,7 @@ class CsvDataset(LoaderBase):
         self.na_values = na_values
         self.encoding = encoding
         self.sep = sep
+        self.name = name
 
     def load(self) -> Dataset:
         if self.path is None:

@@ -28,6 +28,9 @@ class GtzanDataset(LoaderBase):
         As for the ``spotify`` dataset; all 57 features standardized by default.
     na_values, encoding, sep
         As for the ``csv`` dataset.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class GtzanDataset(LoaderBase):
         na_values: Sequence[str] = (),
         encoding: str | None = None,
         sep: str | None = None,
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.features = features
@@ -49,6 +53,7 @@ class GtzanDataset(LoaderBase):
         self.na_values = na_values
         self.encoding = encoding
         self.sep = sep
+        self.name = name
 
     def load(self) -> Dataset:
         path = resolve_path(self.path, DEFAULT_FILE, "gtzan")

@@ -55,6 +55,9 @@ class SpotifyDataset(LoaderBase):
         album's, from ``track_album_release_date``, which mixes ``YYYY``, ``YYYY-MM``
         and ``YYYY-MM-DD``) and ``track_popularity``. Only encoders that ask for
         ``context`` read it; ``()`` declares none.
+    name : str, optional
+        The dataset's name in the store and leaderboards; default: the file's name
+        without its extension.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class SpotifyDataset(LoaderBase):
         dedupe: str = "first",
         nonfinite: str = "drop",
         context: Sequence[str] = CONTEXT_COLUMNS,
+        name: str | None = None,
     ) -> None:
         self.path = path
         self.features = features
@@ -74,6 +78,7 @@ class SpotifyDataset(LoaderBase):
         self.dedupe = dedupe
         self.nonfinite = nonfinite
         self.context = context
+        self.name = name
 
     def load(self) -> Dataset:
         if self.dedupe not in DEDUPE_RULES:

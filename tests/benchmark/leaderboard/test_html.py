@@ -31,7 +31,9 @@ def test_the_leaderboard_escapes_every_name_and_embeds_its_figures(hostile_store
     proc = bench("leaderboard", "--store", hostile_store, "--output", out)
     assert proc.returncode == 0, proc.stderr
     page = (out / "synthetic.html").read_text()
-    assert "<script" not in page.lower() and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # the page's own inline script only; the hostile name is escaped
+    assert page.lower().count("<script") == 1 and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<title>musicbench leaderboard: synthetic</title>" in page and "`" not in page.split("<script")[0]
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert len(images) == 3  # heatmap, bars, UMAP panels of the best cell
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)

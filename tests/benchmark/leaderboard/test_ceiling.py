@@ -1,0 +1,31 @@
+"""The supervised ceiling: computed once per dataset, kept in the store, shown as a reference row."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from musicbench import build_registry
+from musicbench.benchmark.datasets import load_dataset
+from musicbench.benchmark.leaderboard import build, ceiling
+from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
+from tests.benchmark.leaderboard.test_resampling import _noisy, _store, _truth
+
+
+def test_the_ceiling_is_computed_once_and_stored(tmp_path):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+    first = ceiling.ensure(store, data)
+    assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 400
+    assert store.reference(data.fingerprint, "ceiling") == first
+    np.testing.assert_equal(ceiling.compute(data)["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
+
+
+def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):
+    truth = _truth()
+    store = _store(tmp_path / "s.sqlite", {"a": [_noisy(truth, 0.4, 1)]}, truth)
+    store.put_reference("fp", "ceiling", {"nmi[genre]": 0.6789, "method": "test"})
+    board = build(store)
+    assert board.ceiling is not None
+    assert "| ref | ceiling | supervised gradient boosting (CV) | 0.679 |" in to_markdown(board)
+    assert to_csv(board).splitlines()[-1].startswith(",,ceiling,ceiling")
