@@ -27,5 +27,5 @@ def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):
     store.put_reference("fp", "ceiling", {"nmi[genre]": 0.6789, "method": "test"})
     board = build(store)
     assert board.ceiling is not None
-    assert "| ref | ceiling | supervised gradient boosting (CV) | 0.679 |" in to_markdown(board)
+    assert "| ref | ceiling | supervised gradient boosting (CV) | audio | 0.679 |" in to_markdown(board)
     assert to_csv(board).splitlines()[-1].startswith(",,ceiling,ceiling")
