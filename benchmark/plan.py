@@ -142,6 +142,9 @@ def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, na
             if missing:
                 reason = (f"{name} needs the {', '.join(missing)} modality, which the dataset "
                           f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})")  # fmt: skip
+            if getattr(entry.info, "needs_user_file", False) and params.get("path") is None:
+                # `--all` takes it too: without its file it has nothing to read, which is not a failure.
+                reason = f"{name} reads a file of yours: give it with -E {name}.path=FILE"
             key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, versions)
             own = callable(getattr(encoder, "predict", None))
             specs.append(EmbeddingSpec(name, dict(args), params, seed, key, reason, own))
