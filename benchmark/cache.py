@@ -95,7 +95,9 @@ def probe_writable(folder: Path, what: str, fix: str) -> None:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise ConfigError(f"{what} {folder} cannot be written ({exc.strerror or exc}). {fix}, or fix its permissions.") from None
+        raise ConfigError(
+            f"{what} {folder} cannot be written ({exc.strerror or exc}). {fix}, or fix its permissions."
+        ) from None
     finally:
         for created in missing:  # deepest first
             with contextlib.suppress(OSError):
@@ -136,9 +138,7 @@ class EmbeddingCache:
         """Fail with a clear message, before any work, if entries cannot be written here."""
         probe_writable(self.root, "The embedding cache folder", "Pass --cache with a writable folder")
 
-    def put(
-        self, key: str, embedding: np.ndarray, own_labels: np.ndarray | None, meta: Mapping[str, Any]
-    ) -> None:
+    def put(self, key: str, embedding: np.ndarray, own_labels: np.ndarray | None, meta: Mapping[str, Any]) -> None:
         """Store an entry atomically (the metadata file last marks it complete)."""
         folder = self._path(key, "").parent
         folder.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,7 @@ class RunConfig:
 def expand(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """Every combination of a grid, in a stable order (``{}`` gives one empty point)."""
     keys = sorted(grid)
-    return [dict(zip(keys, values)) for values in itertools.product(*(grid[k] for k in keys))]
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(grid[k] for k in keys))]
 
 
 def _as_grid(where: str, table: Any) -> Grid:
@@ -107,11 +107,17 @@ def _seeds(where: str, value: Any) -> list[int]:
         if value < 1:
             raise ConfigError(f"{where}: seeds must be at least 1, got {value}.")
         return list(range(value))
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+    ):
         if len(set(value)) != len(value):
             raise ConfigError(f"{where}: seeds {value} repeat a seed.")
         return list(value)
-    raise ConfigError(f"{where}: seeds must be a count (3) or a list of distinct non-negative integers ([0, 1, 2]), got {value!r}.")
+    raise ConfigError(
+        f"{where}: seeds must be a count (3) or a list of distinct non-negative integers ([0, 1, 2]), got {value!r}."
+    )
 
 
 def _positive(where: str, value: Any, what: str) -> float:
@@ -162,7 +168,7 @@ def read_config(path: str | Path) -> RunConfig:
     if not isinstance(tables, list) or not tables:
         raise ConfigError(f"{path}: [[datasets]] must be a list of tables, each with name, path and params.")
     for i, table in enumerate(tables):
-        where = f"[dataset]" if "datasets" not in data else f"[[datasets]] number {i + 1}"
+        where = "[dataset]" if "datasets" not in data else f"[[datasets]] number {i + 1}"
         config.datasets += _datasets(path, where, table)
     config.dataset, config.dataset_params, config.data_path = config.datasets[0]
     if len(config.datasets) == 1:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from musicbench.benchmark.params import check_params
 from musicbench import Dataset, DatasetLoader, Registry
+from musicbench.benchmark.params import check_params
 
 
 def load_dataset(

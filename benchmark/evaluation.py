@@ -127,6 +127,8 @@ def evaluate(
     embedding = np.asarray(embedding)
     _check_inputs(dataset, embedding, labels)
     results: dict[str, MetricValue] = {}
+    value: float
+    reason: str | None
     external = [s for s in metrics if s.scope == "external"]
     internal = [s for s in metrics if s.scope == "internal"]
     for label, truth in dataset.labels.items():

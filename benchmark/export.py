@@ -20,7 +20,9 @@ from musicbench.errors import ConfigError
 FORMATS = ("npy", "csv")
 
 
-def cell_arrays(store: ResultStore, cache: EmbeddingCache, record: CellRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cell_arrays(
+    store: ResultStore, cache: EmbeddingCache, record: CellRecord
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(track_ids, cluster labels, embedding)`` of a stored ``ok`` cell."""
     if record.status != "ok" or record.labels is None:
         raise ConfigError(f"Cell {record.key[:12]} is {record.status} ({record.reason}): it has no labels to export.")
@@ -36,7 +38,9 @@ def cell_arrays(store: ResultStore, cache: EmbeddingCache, record: CellRecord) -
     return info.track_ids, record.labels, cached.embedding
 
 
-def export_cell(store: ResultStore, cache: EmbeddingCache, record: CellRecord, path: Path, fmt: str | None = None) -> Path:
+def export_cell(
+    store: ResultStore, cache: EmbeddingCache, record: CellRecord, path: Path, fmt: str | None = None
+) -> Path:
     """Write ``record``'s latent vectors and labels to ``path`` (format from the suffix)."""
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
@@ -44,7 +48,9 @@ def export_cell(store: ResultStore, cache: EmbeddingCache, record: CellRecord, p
     track_ids, labels, Z = cell_arrays(store, cache, record)
     if fmt == "npy":
         width = max(1, max((len(str(t)) for t in track_ids), default=1))
-        table = np.empty(len(track_ids), dtype=[("track_id", f"U{width}"), ("cluster", "i4"), ("z", "f4", (Z.shape[1],))])
+        table = np.empty(
+            len(track_ids), dtype=[("track_id", f"U{width}"), ("cluster", "i4"), ("z", "f4", (Z.shape[1],))]
+        )
         table["track_id"], table["cluster"], table["z"] = track_ids, labels, Z
         with open(path, "wb") as handle:  # a path: np.save would append ".npy" to other names
             np.save(handle, table, allow_pickle=False)
@@ -52,6 +58,6 @@ def export_cell(store: ResultStore, cache: EmbeddingCache, record: CellRecord, p
         with open(path, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["track_id", "cluster", *(f"z{i}" for i in range(Z.shape[1]))])
-            for track, label, z in zip(track_ids, labels, Z):
+            for track, label, z in zip(track_ids, labels, Z, strict=True):
                 writer.writerow([track, int(label), *(repr(float(v)) for v in z)])
     return path

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from musicbench import Dataset, PluginEntry, Registry
 from musicbench.benchmark.cache import embedding_key
 from musicbench.benchmark.config import OWN, RunConfig, expand
 from musicbench.benchmark.factories import (
@@ -24,7 +25,6 @@ from musicbench.benchmark.factories import (
     skip_reason,
 )
 from musicbench.benchmark.hashing import digest, package_versions
-from musicbench import Dataset, PluginEntry, Registry
 from musicbench.contracts import missing_modalities
 from musicbench.errors import ConfigError
 
@@ -120,17 +120,25 @@ def config_id(dataset: Dataset, embedding: EmbeddingSpec, clusterer: str, params
 
     Leaderboards keep the newest row of each ``config_id``.
     """
-    return digest("musicbench-config", dataset.fingerprint, embedding.encoder, embedding.params,
-                  clusterer, dict(params), embedding.seed)  # fmt: skip
+    return digest(
+        "musicbench-config",
+        dataset.fingerprint,
+        embedding.encoder,
+        embedding.params,
+        clusterer,
+        dict(params),
+        embedding.seed,
+    )
 
 
-def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, name: str,
-                     threads: int = 1) -> list[EmbeddingSpec]:  # fmt: skip
+def _embedding_specs(
+    registry: Registry, config: RunConfig, dataset: Dataset, name: str, threads: int = 1
+) -> list[EmbeddingSpec]:
     entry = registry.get("encoder", name)
     # More than one BLAS/torch thread reduces sums in another order, which can change
     # the last bits of a fit (and, through training, more): a run with other threads
     # has other embeddings. The default (1) adds nothing, so earlier keys still match.
-    versions = package_versions() if threads == 1 else {**package_versions(), "threads": threads}
+    versions = package_versions() if threads == 1 else {**package_versions(), "threads": str(threads)}
     specs = []
     for args in expand(config.encoders[name]):
         for seed in config.seeds:
@@ -140,8 +148,10 @@ def _embedding_specs(registry: Registry, config: RunConfig, dataset: Dataset, na
             missing = missing_modalities(encoder, dataset)
             reason = size_skip_reason(entry, params, dataset.n_tracks)
             if missing:
-                reason = (f"{name} needs the {', '.join(missing)} modality, which the dataset "
-                          f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})")  # fmt: skip
+                reason = (
+                    f"{name} needs the {', '.join(missing)} modality, which the dataset "
+                    f"{dataset.name!r} lacks (it has {', '.join(dataset.modalities)})"
+                )
             if getattr(entry.info, "needs_user_file", False) and params.get("path") is None:
                 # `--all` takes it too: without its file it has nothing to read, which is not a failure.
                 reason = f"{name} reads a file of yours: give it with -E {name}.path=FILE"
@@ -174,8 +184,11 @@ def make_plan(registry: Registry, config: RunConfig, dataset: Dataset, threads: 
                     # stands in for it (memory plans are driven by the row count).
                     skip = spec.skip_reason or skip_reason(entry, params, n, dataset.audio.shape[1], budget)
                     key = cell_key(spec, clusterer, params, entry.source.version)
-                    plan.cells.append(Cell(spec, clusterer, dict(args), params, key,
-                                           config_id(dataset, spec, clusterer, params), skip))  # fmt: skip
+                    plan.cells.append(
+                        Cell(
+                            spec, clusterer, dict(args), params, key, config_id(dataset, spec, clusterer, params), skip
+                        )
+                    )
             if spec.clusters_itself and OWN in config.clusterers:
                 key = cell_key(spec, OWN, {}, registry.get("encoder", name).source.version)
                 plan.cells.append(Cell(spec, OWN, {}, {}, key, config_id(dataset, spec, OWN, {}), spec.skip_reason))

@@ -93,8 +93,12 @@ def _split(value: str | None, sep: str) -> list[str]:
     return [part for part in (value or "").split(sep) if part.strip()]
 
 
-def plan_key(inputs: Mapping[str, Any], plugin_files: Sequence[str], disabled: Iterable[str],
-             data_paths: Sequence[str | None] = ()) -> str:  # fmt: skip
+def plan_key(
+    inputs: Mapping[str, Any],
+    plugin_files: Sequence[str],
+    disabled: Iterable[str],
+    data_paths: Sequence[str | None] = (),
+) -> str:
     """The plan cache key of a run: ``inputs`` are its cell-selecting options.
 
     ``data_paths`` are the dataset files given (``--data`` or the configuration's).
@@ -103,12 +107,19 @@ def plan_key(inputs: Mapping[str, Any], plugin_files: Sequence[str], disabled: I
     data_dir = os.environ.get(DATA_DIR_ENV)
     data_files = sorted(Path(data_dir).iterdir()) if data_dir and Path(data_dir).is_dir() else []
     return digest(
-        "musicbench-plan", PLAN_CACHE_FORMAT, dict(inputs), sys.version, package_versions(), source_digest(),
+        "musicbench-plan",
+        PLAN_CACHE_FORMAT,
+        dict(inputs),
+        sys.version,
+        package_versions(),
+        source_digest(),
         [[os.path.abspath(f), _file_sha256(Path(f))] for f in files],
-        sorted({*disabled, *_split(os.environ.get(DISABLE_ENV), ",")}), _entry_points(),
-        [_stat(os.path.abspath(p)) for p in data_paths if p], data_dir and os.path.abspath(data_dir),
+        sorted({*disabled, *_split(os.environ.get(DISABLE_ENV), ",")}),
+        _entry_points(),
+        [_stat(os.path.abspath(p)) for p in data_paths if p],
+        data_dir and os.path.abspath(data_dir),
         [_stat(f) for f in data_files if f.is_file()],
-    )  # fmt: skip
+    )
 
 
 def module_files() -> list[list[Any]]:
@@ -139,12 +150,24 @@ def load_plan(store: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
     return plan
 
 
-def save_plan(store: str | os.PathLike[str], key: str, cell_keys: Sequence[str], dataset: str,
-              fingerprint: str, primary_label: str) -> None:  # fmt: skip
+def save_plan(
+    store: str | os.PathLike[str],
+    key: str,
+    cell_keys: Sequence[str],
+    dataset: str,
+    fingerprint: str,
+    primary_label: str,
+) -> None:
     """Remember a plan's cell keys (written atomically: readers never see half a file)."""
     path = plan_file(store, key)
-    body = {"format": PLAN_CACHE_FORMAT, "cells": list(cell_keys), "dataset": dataset,
-            "fingerprint": fingerprint, "primary_label": primary_label, "files": module_files()}  # fmt: skip
+    body = {
+        "format": PLAN_CACHE_FORMAT,
+        "cells": list(cell_keys),
+        "dataset": dataset,
+        "fingerprint": fingerprint,
+        "primary_label": primary_label,
+        "files": module_files(),
+    }
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

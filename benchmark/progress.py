@@ -71,7 +71,11 @@ def _mean(values: Sequence[float]) -> float:
 
 def _seconds(value: float) -> str:
     value = max(0, round(value))
-    return f"{value // 3600}:{value // 60 % 60:02d}:{value % 60:02d}" if value >= 3600 else f"{value // 60}:{value % 60:02d}"
+    return (
+        f"{value // 3600}:{value // 60 % 60:02d}:{value % 60:02d}"
+        if value >= 3600
+        else f"{value // 60}:{value % 60:02d}"
+    )
 
 
 class _EtaColumn(ProgressColumn):
@@ -94,7 +98,12 @@ class _Display(Progress):
         yield self.make_tasks_table(self.tasks)
         now = time.monotonic()
         for slot, (what, started) in enumerate(self.reporter.now_running):
-            yield Text(f"  worker {slot + 1}: {what} ({_seconds(now - started)})", style="dim", overflow="ellipsis", no_wrap=True)
+            yield Text(
+                f"  worker {slot + 1}: {what} ({_seconds(now - started)})",
+                style="dim",
+                overflow="ellipsis",
+                no_wrap=True,
+            )
 
 
 class Reporter:
@@ -120,9 +129,15 @@ class Reporter:
         )
         if self.console.is_terminal and total:
             self._progress = _Display(
-                self, TextColumn("[bold]cells"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                _EtaColumn(self), console=self.console, transient=False,
-            )  # fmt: skip
+                self,
+                TextColumn("[bold]cells"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                _EtaColumn(self),
+                console=self.console,
+                transient=False,
+            )
             self._task = self._progress.add_task("", total=total)
             self._progress.start()
 
@@ -151,8 +166,10 @@ class Reporter:
         value = record.value(self.metric)
         shown = f" {self.metric}={value:.3f}" if value is not None else ""
         why = f": {record.reason}" if record.reason else ""
-        line = (f"[{self.done}/{self.total}] {escape(cell.describe())} "
-                f"[{_COLOURS[record.status]}]{record.status}[/]{escape(shown)}{escape(why)}")  # fmt: skip
+        line = (
+            f"[{self.done}/{self.total}] {escape(cell.describe())} "
+            f"[{_COLOURS[record.status]}]{record.status}[/]{escape(shown)}{escape(why)}"
+        )
         if self._progress is not None:
             if record.status != "ok":
                 self._progress.console.print(line, highlight=False, soft_wrap=True)

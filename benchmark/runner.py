@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from musicbench import Registry, __version__
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.config import OWN
 from musicbench.benchmark.executors import Executor
@@ -33,7 +34,6 @@ from musicbench.benchmark.plan import Cell, EmbeddingSpec, Plan
 from musicbench.benchmark.progress import Estimates, Reporter
 from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
 from musicbench.benchmark.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, context_items
-from musicbench import Registry, __version__
 from musicbench.core import DISABLE_ENV, PLUGINS_ENV
 
 FAILED = ("error", "timeout")
@@ -78,14 +78,22 @@ def _now() -> str:
 class _Run:
     """The bookkeeping of one run (kept out of :func:`run_plan` to keep it short)."""
 
-    def __init__(self, plan: Plan, store: ResultStore, cache: EmbeddingCache, registry: Registry, reporter: Reporter) -> None:
+    def __init__(
+        self, plan: Plan, store: ResultStore, cache: EmbeddingCache, registry: Registry, reporter: Reporter
+    ) -> None:
         self.plan, self.store, self.cache, self.reporter = plan, store, cache, reporter
         self.local_versions = {"musicbench": __version__, **package_versions(), "plugins": registry.plugin_versions()}
         self.summary = RunSummary(total=len(plan.cells))
         self.estimates = Estimates(store.timings(), plan.dataset.fingerprint)
 
-    def record(self, cell: Cell, status: str, reason: str | None, encoded: dict[str, Any] | None = None,
-               result: TaskResult | None = None) -> None:  # fmt: skip
+    def record(
+        self,
+        cell: Cell,
+        status: str,
+        reason: str | None,
+        encoded: dict[str, Any] | None = None,
+        result: TaskResult | None = None,
+    ) -> None:
         encoded = encoded or {}
         timings = {**encoded.get("timings", {}), **(result.timings if result else {})}
         if cell.clusterer == OWN and "predict_s" in timings:
@@ -93,18 +101,33 @@ class _Run:
         peaks = [p for p in (encoded.get("peak_rss_bytes"), result.peak_rss_bytes if result else None) if p]
         spec = cell.embedding
         record = CellRecord(
-            key=cell.key, config_id=cell.config_id, dataset=self.plan.dataset.name,
-            dataset_fingerprint=self.plan.dataset.fingerprint, encoder=spec.encoder, encoder_args=spec.args,
-            encoder_params=spec.params, clusterer=cell.clusterer, clusterer_args=cell.args,
-            clusterer_params=cell.params, seed=spec.seed, status=status, reason=reason,
+            key=cell.key,
+            config_id=cell.config_id,
+            dataset=self.plan.dataset.name,
+            dataset_fingerprint=self.plan.dataset.fingerprint,
+            encoder=spec.encoder,
+            encoder_args=spec.args,
+            encoder_params=spec.params,
+            clusterer=cell.clusterer,
+            clusterer_args=cell.args,
+            clusterer_params=cell.params,
+            seed=spec.seed,
+            status=status,
+            reason=reason,
             metrics={**encoded.get("encoder_metrics", {}), **(result.metrics if result else {})},
             modalities=list(encoded.get("modalities", [])),
-            fitted_params=result.fitted_params if result else {}, fit_s=timings.get("fit_s"),
-            transform_s=timings.get("transform_s"), cluster_s=timings.get("cluster_s"),
-            metrics_s=timings.get("metrics_s"), peak_rss_bytes=max(peaks) if peaks else None,
-            embedding_key=spec.key, versions=(result.versions if result and result.versions else encoded.get("versions"))
-            or self.local_versions, created_at=_now(), labels=result.labels if result else None,
-        )  # fmt: skip
+            fitted_params=result.fitted_params if result else {},
+            fit_s=timings.get("fit_s"),
+            transform_s=timings.get("transform_s"),
+            cluster_s=timings.get("cluster_s"),
+            metrics_s=timings.get("metrics_s"),
+            peak_rss_bytes=max(peaks) if peaks else None,
+            embedding_key=spec.key,
+            versions=(result.versions if result and result.versions else encoded.get("versions"))
+            or self.local_versions,
+            created_at=_now(),
+            labels=result.labels if result else None,
+        )
         self.store.put(record)
         self.summary.statuses[status] += 1
         self.summary.computed += 1
@@ -129,10 +152,22 @@ def run_plan(
     # Rows read and kept, and the loader's notes (rows dropped or imputed, columns left
     # out) travel with the dataset, so every leaderboard can say what was measured.
     loaded = {k: dataset.params[k] for k in ("rows_read", "rows_kept") if k in dataset.params}
-    store.put_dataset(DatasetRecord(dataset.fingerprint, dataset.name,
-                                    {"params": plan.config.dataset_params, "path": plan.config.data_path,
-                                     **loaded, "notes": list(dataset.notes)},
-                                    dataset.n_tracks, dataset.primary_label, dataset.track_ids, dict(dataset.labels)))  # fmt: skip
+    store.put_dataset(
+        DatasetRecord(
+            dataset.fingerprint,
+            dataset.name,
+            {
+                "params": plan.config.dataset_params,
+                "path": plan.config.data_path,
+                **loaded,
+                "notes": list(dataset.notes),
+            },
+            dataset.n_tracks,
+            dataset.primary_label,
+            dataset.track_ids,
+            dict(dataset.labels),
+        )
+    )
     stored = store.statuses(c.key for c in plan.cells)
     redo = set(FAILED) if retry_failed else set()
     pending = [c for c in plan.cells if force or c.key not in stored or stored[c.key] in redo]
@@ -149,8 +184,14 @@ def run_plan(
             groups.setdefault(cell.embedding.key, []).append(cell)
     if groups:
         # Starting the workers takes seconds (imports, the dataset): show an ETA meanwhile.
-        reporter.working([], sum(run.estimates.encode(cells[0].embedding.encoder)
-                                 + sum(run.estimates.cluster(c.clusterer) for c in cells) for cells in groups.values()))  # fmt: skip
+        reporter.working(
+            [],
+            sum(
+                run.estimates.encode(cells[0].embedding.encoder)
+                + sum(run.estimates.cluster(c.clusterer) for c in cells)
+                for cells in groups.values()
+            ),
+        )
         executor = make_executor()
         try:
             _execute(run, executor, groups, force)
@@ -221,22 +262,35 @@ def _execute(run: _Run, executor: Executor, groups: dict[str, list[Cell]], force
             if result.status != "ok" or result.embedding is None:
                 waiting.pop(key, None)
                 for cell in groups[key]:
-                    run.record(cell, result.status, f"encoder {cell.embedding.encoder}: {result.reason}",
-                               {"timings": result.timings, "versions": result.versions})  # fmt: skip
+                    run.record(
+                        cell,
+                        result.status,
+                        f"encoder {cell.embedding.encoder}: {result.reason}",
+                        {"timings": result.timings, "versions": result.versions},
+                    )
                 continue
             spec = groups[key][0].embedding
             estimates.observe("encode", spec.encoder, seconds)
-            meta = {"encoder": spec.encoder, "params": spec.params, "seed": spec.seed,
-                    "dataset_fingerprint": run.plan.dataset.fingerprint, "timings": result.timings,
-                    "peak_rss_bytes": result.peak_rss_bytes, "versions": result.versions,
-                    "modalities": result.modalities, "encoder_metrics": result.encoder_metrics}  # fmt: skip
+            meta = {
+                "encoder": spec.encoder,
+                "params": spec.params,
+                "seed": spec.seed,
+                "dataset_fingerprint": run.plan.dataset.fingerprint,
+                "timings": result.timings,
+                "peak_rss_bytes": result.peak_rss_bytes,
+                "versions": result.versions,
+                "modalities": result.modalities,
+                "encoder_metrics": result.encoder_metrics,
+            }
             run.cache.put(key, result.embedding, result.labels, meta)
             encoded[key] = meta
             submit_cells(key, result.embedding, result.labels)
         _report_work(run, executor, described, waiting)
 
 
-def _report_work(run: _Run, executor: Executor, described: dict[int, tuple[str, float]], waiting: dict[str, float]) -> None:
+def _report_work(
+    run: _Run, executor: Executor, described: dict[int, tuple[str, float]], waiting: dict[str, float]
+) -> None:
     """Tell the reporter what runs now and how many seconds of work are left."""
     running = getattr(executor, "running", None)  # LocalPool knows; Dask does not say
     started = running() if callable(running) else {}

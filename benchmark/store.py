@@ -82,9 +82,15 @@ CREATE TABLE IF NOT EXISTS dataset_references (
 """
 
 _JSON_COLUMNS = (
-    "encoder_args", "encoder_params", "clusterer_args", "clusterer_params", "metrics", "fitted_params", "versions",
+    "encoder_args",
+    "encoder_params",
+    "clusterer_args",
+    "clusterer_params",
+    "metrics",
+    "fitted_params",
+    "versions",
     "modalities",
-)  # fmt: skip
+)
 
 
 @dataclass
@@ -143,7 +149,7 @@ def pack_arrays(**arrays: np.ndarray) -> bytes:
     """Compressed ``.npz`` bytes (no pickle: object arrays are stored as unicode)."""
     buffer = io.BytesIO()
     plain = {k: (v.astype(str) if v.dtype == object else v) for k, v in arrays.items()}
-    np.savez_compressed(buffer, **plain)
+    np.savez_compressed(buffer, **plain)  # type: ignore[arg-type]  # numpy's stub reads **kwds as allow_pickle
     return buffer.getvalue()
 
 
@@ -189,7 +195,9 @@ def check_store_path(path: Path) -> None:
             "command ends. Give a file path, for example --store results.sqlite."
         )
     if path.is_dir():
-        raise ConfigError(f"The result store {path} is a folder; give a file path such as {path / 'musicbench.sqlite'}.")
+        raise ConfigError(
+            f"The result store {path} is a folder; give a file path such as {path / 'musicbench.sqlite'}."
+        )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ConfigError(f"The folder of the result store {path} does not exist; create it or pass another --store.")
@@ -252,20 +260,29 @@ class ResultStore:
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
-                (record.fingerprint, record.name, json.dumps(record.args, sort_keys=True, default=str),
-                 record.n_tracks, record.primary_label, arrays),
-            )  # fmt: skip
+                (
+                    record.fingerprint,
+                    record.name,
+                    json.dumps(record.args, sort_keys=True, default=str),
+                    record.n_tracks,
+                    record.primary_label,
+                    arrays,
+                ),
+            )
 
     def put_reference(self, fingerprint: str, name: str, value: Mapping[str, Any]) -> None:
         """Store a per-dataset reference (the supervised ceiling) as JSON; added tables
         need no schema version: an older store gains the table when opened."""
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO dataset_references VALUES (?, ?, ?)",
-                             (fingerprint, name, json.dumps(dict(value), sort_keys=True, default=str)))  # fmt: skip
+            self._db.execute(
+                "INSERT OR REPLACE INTO dataset_references VALUES (?, ?, ?)",
+                (fingerprint, name, json.dumps(dict(value), sort_keys=True, default=str)),
+            )
 
     def reference(self, fingerprint: str, name: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT value FROM dataset_references WHERE fingerprint = ? AND name = ?",
-                               (fingerprint, name)).fetchone()  # fmt: skip
+        row = self._db.execute(
+            "SELECT value FROM dataset_references WHERE fingerprint = ? AND name = ?", (fingerprint, name)
+        ).fetchone()
         return None if row is None else json.loads(row[0])
 
     @_guarded
@@ -317,12 +334,14 @@ class ResultStore:
         query = f"SELECT {columns} FROM cells {where} ORDER BY created_at, key"
         records = []
         for row in self._db.execute(query, args):
-            values = dict(zip(names, row))
+            values = dict(zip(names, row, strict=True))
             try:
                 for name in _JSON_COLUMNS:
                     values[name] = json.loads(values[name])
                 blob = row[-1] if with_labels else None
-                values["labels"] = None if blob is None else np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+                values["labels"] = (
+                    None if blob is None else np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+                )
                 records.append(CellRecord(**values))
             except (ValueError, TypeError, EOFError, OSError, zlib.error) as exc:
                 raise self._damaged_row("cells", "key", values.get("key"), exc) from None
@@ -331,9 +350,11 @@ class ResultStore:
     def timings(self) -> list[tuple[str, str, str, float, float]]:
         """``(dataset fingerprint, encoder, clusterer, encode s, cluster s)`` of every ok cell,
         for estimating how long a run's tasks take (the scheduler and the progress ETA)."""
-        query = ("SELECT dataset_fingerprint, encoder, clusterer, COALESCE(fit_s, 0) + COALESCE(transform_s, 0), "
-                 "COALESCE(cluster_s, 0) + COALESCE(metrics_s, 0) FROM cells WHERE status = 'ok'")  # fmt: skip
-        return [tuple(row) for row in self._db.execute(query)]  # type: ignore[misc]
+        query = (
+            "SELECT dataset_fingerprint, encoder, clusterer, COALESCE(fit_s, 0) + COALESCE(transform_s, 0), "
+            "COALESCE(cluster_s, 0) + COALESCE(metrics_s, 0) FROM cells WHERE status = 'ok'"
+        )
+        return [tuple(row) for row in self._db.execute(query)]
 
     def _damaged_row(self, table: str, column: str, key: Any, exc: BaseException) -> DataError:
         return DataError(

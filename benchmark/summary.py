@@ -90,14 +90,14 @@ def summarize(stores: list[str]) -> Summary:
     shown = [label if counts[label] == 1 else f"{label} ({Path(p).stem})" for p, label, _ in boards]
     boards_only = [lb for _, _, lb in boards]
     per_entry: dict[tuple[str, str], dict[str, tuple[float, int]]] = {}
-    for name, lb in zip(shown, boards_only):
+    for name, lb in zip(shown, boards_only, strict=True):
         for e in lb.entries:
             per_entry.setdefault((e.encoder_label, e.clusterer_label), {})[name] = (e.mean(lb.metric), e.rank)
     complete = {k: v for k, v in per_entry.items() if len(v) == len(shown)}
     left_out = {f"{k[0]} x {k[1]}": [d for d in shown if d not in v] for k, v in per_entry.items() if k not in complete}
     higher = [lb.higher_is_better for lb in boards_only]
     rows = [SummaryRow(k[0], k[1], {d: v[d][0] for d in shown}, {}) for k, v in complete.items()]
-    summary = Summary(shown, {d: lb.metric for d, lb in zip(shown, boards_only)}, rows, left_out)
+    summary = Summary(shown, {d: lb.metric for d, lb in zip(shown, boards_only, strict=True)}, rows, left_out)
     if not rows:
         summary.notes.append("No entry has a score on every dataset, so nothing is ranked across them.")
         return summary
@@ -106,7 +106,7 @@ def summarize(stores: list[str]) -> Summary:
     ranks = np.column_stack([stats.rankdata(signed[:, j]) for j in range(len(shown))])
     board_ranks = np.array([[complete[(r.encoder, r.clusterer)][d][1] for d in shown] for r in rows])
     for i, row in enumerate(rows):
-        row.ranks = dict(zip(shown, ranks[i].tolist()))
+        row.ranks = dict(zip(shown, ranks[i].tolist(), strict=True))
         row.mean_rank = float(ranks[i].mean())
         others = np.delete(board_ranks, i, axis=0)
         row.wins = int((others > board_ranks[i]).sum())
@@ -114,7 +114,7 @@ def summarize(stores: list[str]) -> Summary:
         row.losses = int((others < board_ranks[i]).sum())
     rows.sort(key=lambda r: (r.mean_rank, r.label))
     if len(shown) >= 2 and len(rows) >= 3:
-        ordered = np.array([[r.scores[d] * (-1 if h else 1) for d, h in zip(shown, higher)] for r in rows])
+        ordered = np.array([[r.scores[d] * (-1 if h else 1) for d, h in zip(shown, higher, strict=True)] for r in rows])
         result = stats.friedmanchisquare(*ordered)
         summary.friedman = (float(result.statistic), float(result.pvalue))
         import scikit_posthocs
@@ -145,11 +145,19 @@ def cd_diagram(summary: Summary) -> bytes | None:
 
     ranks = pd.Series({r.label: r.mean_rank for r in summary.rows})
     fig, ax = plt.subplots(figsize=(9, 1.2 + 0.28 * len(ranks)))
-    scikit_posthocs.critical_difference_diagram(ranks, summary.nemenyi, ax=ax, alpha=ALPHA,
-                                                label_fmt_left="{label} ({rank:.2f})",
-                                                label_fmt_right="({rank:.2f}) {label}")  # fmt: skip
-    ax.set_title(f"Mean rank over {len(summary.datasets)} datasets (Nemenyi, alpha {ALPHA}): a bar joins entries "
-                 "not significantly different", fontsize=9)  # fmt: skip
+    scikit_posthocs.critical_difference_diagram(
+        ranks,
+        summary.nemenyi,
+        ax=ax,
+        alpha=ALPHA,
+        label_fmt_left="{label} ({rank:.2f})",
+        label_fmt_right="({rank:.2f}) {label}",
+    )
+    ax.set_title(
+        f"Mean rank over {len(summary.datasets)} datasets (Nemenyi, alpha {ALPHA}): a bar joins entries "
+        "not significantly different",
+        fontsize=9,
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)

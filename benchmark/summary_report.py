@@ -24,8 +24,18 @@ def _header(summary: Summary) -> list[str]:
 
 
 def _rows(summary: Summary) -> list[list[str]]:
-    return [[f"{r.mean_rank:.2f}", r.encoder, r.clusterer, *(f"{r.scores[d]:.4f}" for d in summary.datasets),
-             str(r.wins), str(r.ties), str(r.losses)] for r in summary.rows]  # fmt: skip
+    return [
+        [
+            f"{r.mean_rank:.2f}",
+            r.encoder,
+            r.clusterer,
+            *(f"{r.scores[d]:.4f}" for d in summary.datasets),
+            str(r.wins),
+            str(r.ties),
+            str(r.losses),
+        ]
+        for r in summary.rows
+    ]
 
 
 def friedman_text(summary: Summary) -> str:
@@ -33,8 +43,10 @@ def friedman_text(summary: Summary) -> str:
         return "Friedman test: not run (" + " ".join(summary.notes) + ")"
     statistic, p = summary.friedman
     verdict = "the mean ranks differ" if p < ALPHA else "no evidence that the mean ranks differ"
-    return (f"Friedman test over {len(summary.datasets)} datasets and {len(summary.rows)} entries: "
-            f"chi-square {statistic:.3f}, p = {p:.3g} ({verdict} at alpha {ALPHA}).")  # fmt: skip
+    return (
+        f"Friedman test over {len(summary.datasets)} datasets and {len(summary.rows)} entries: "
+        f"chi-square {statistic:.3f}, p = {p:.3g} ({verdict} at alpha {ALPHA})."
+    )
 
 
 def _left_out(summary: Summary) -> list[str]:
@@ -43,8 +55,12 @@ def _left_out(summary: Summary) -> list[str]:
 
 def to_markdown(summary: Summary, picture: str | None) -> str:
     lines = ["# musicbench summary across datasets", "", md_escape(METHOD), ""]
-    lines += ["Datasets and ranking metric: "
-              + "; ".join(f"{md_escape(d)}: {md_escape(m)}" for d, m in summary.metrics.items()) + ".", ""]  # fmt: skip
+    lines += [
+        "Datasets and ranking metric: "
+        + "; ".join(f"{md_escape(d)}: {md_escape(m)}" for d, m in summary.metrics.items())
+        + ".",
+        "",
+    ]
     header = [md_escape(h) for h in _header(summary)]
     lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in _rows(summary)]
@@ -60,20 +76,50 @@ def to_markdown(summary: Summary, picture: str | None) -> str:
 def to_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["mean_rank", "encoder", "clusterer", *(f"{d} score" for d in summary.datasets),
-                     *(f"{d} rank" for d in summary.datasets), "wins", "ties", "losses"])  # fmt: skip
+    writer.writerow(
+        [
+            "mean_rank",
+            "encoder",
+            "clusterer",
+            *(f"{d} score" for d in summary.datasets),
+            *(f"{d} rank" for d in summary.datasets),
+            "wins",
+            "ties",
+            "losses",
+        ]
+    )
     for r in summary.rows:
-        writer.writerow([f"{r.mean_rank:.6g}", r.encoder, r.clusterer, *(f"{r.scores[d]:.6g}" for d in summary.datasets),
-                         *(f"{r.ranks[d]:g}" for d in summary.datasets), r.wins, r.ties, r.losses])  # fmt: skip
+        writer.writerow(
+            [
+                f"{r.mean_rank:.6g}",
+                r.encoder,
+                r.clusterer,
+                *(f"{r.scores[d]:.6g}" for d in summary.datasets),
+                *(f"{r.ranks[d]:g}" for d in summary.datasets),
+                r.wins,
+                r.ties,
+                r.losses,
+            ]
+        )
     return buffer.getvalue()
 
 
 def to_html(summary: Summary, picture: bytes | None) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    env = Environment(loader=PackageLoader("musicbench.benchmark.leaderboard", "templates"), autoescape=select_autoescape(default=True))
+    env = Environment(
+        loader=PackageLoader("musicbench.benchmark.leaderboard", "templates"),
+        autoescape=select_autoescape(default=True),
+    )
     image = base64.b64encode(picture).decode("ascii") if picture else None
     return env.get_template("summary.html.j2").render(
-        title="musicbench summary across datasets", method=METHOD, metrics=summary.metrics, header=_header(summary), rows=_rows(summary),
-        friedman=friedman_text(summary), image=image, left_out=_left_out(summary), numeric_from=3,
-    )  # fmt: skip
+        title="musicbench summary across datasets",
+        method=METHOD,
+        metrics=summary.metrics,
+        header=_header(summary),
+        rows=_rows(summary),
+        friedman=friedman_text(summary),
+        image=image,
+        left_out=_left_out(summary),
+        numeric_from=3,
+    )

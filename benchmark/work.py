@@ -33,11 +33,11 @@ from typing import Any, cast
 
 import numpy as np
 
+from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.evaluation import evaluate
 from musicbench.benchmark.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.hashing import package_versions
-from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
 from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
 
@@ -96,9 +96,7 @@ class WorkerState:
 
     def __init__(self, context: WorkerContext) -> None:
         limit_threads(context.threads)
-        self.registry: Registry = build_registry(
-            context.plugin_files, context.disabled, environ=dict(context.environ)
-        )
+        self.registry: Registry = build_registry(context.plugin_files, context.disabled, environ=dict(context.environ))
         versions = dict(context.plugin_versions)
         if self.registry.plugin_versions() != versions:
             # A plugin that imports in the planner but not here: its own error says why.
@@ -192,7 +190,14 @@ def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
     result.embedding = np.ascontiguousarray(Z, dtype=np.float32)
     result.modalities = list(fitted_modalities(encoder))
     result.encoder_metrics = {
-        name: {"value": float(value), "metric": name, "higher_is_better": None, "label": None, "space": "latent", "reason": note}
+        name: {
+            "value": float(value),
+            "metric": name,
+            "higher_is_better": None,
+            "label": None,
+            "space": "latent",
+            "reason": note,
+        }
         for name, (value, note) in fit_diagnostics(encoder).items()
     }
     if task.clusters_itself:
@@ -205,11 +210,17 @@ def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
 def _check_labels(name: str, labels: Any, n: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise MusicbenchError(f"{name!r} returned cluster labels {labels.dtype} {labels.shape}, expected ({n},) integers")
+        raise MusicbenchError(
+            f"{name!r} returned cluster labels {labels.dtype} {labels.shape}, expected ({n},) integers"
+        )
     if n and int(labels.min()) < -1:
-        raise MusicbenchError(f"{name!r} returned the cluster label {int(labels.min())}; labels are 0, 1, ... with -1 for noise")
+        raise MusicbenchError(
+            f"{name!r} returned the cluster label {int(labels.min())}; labels are 0, 1, ... with -1 for noise"
+        )
     if n and int(labels.max()) > np.iinfo(np.int64).max:
-        raise MusicbenchError(f"{name!r} returned the cluster label {int(labels.max())}, larger than a 64-bit integer holds")
+        raise MusicbenchError(
+            f"{name!r} returned the cluster label {int(labels.max())}, larger than a 64-bit integer holds"
+        )
     # The narrowest dtype that holds every label exactly: int32 wrapped large labels before.
     fits32 = not n or int(labels.max()) <= np.iinfo(np.int32).max
     return labels.astype(np.int32 if fits32 else np.int64)
@@ -229,10 +240,16 @@ def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarr
     values = evaluate(state.registry.metrics(), state.dataset, Z, result.labels)
     result.timings["metrics_s"] = time.perf_counter() - start
     result.metrics = {
-        name: {"value": None if math.isnan(v.value) else v.value, "metric": v.metric,
-               "higher_is_better": v.higher_is_better, "label": v.label, "space": v.space, "reason": v.reason}
+        name: {
+            "value": None if math.isnan(v.value) else v.value,
+            "metric": v.metric,
+            "higher_is_better": v.higher_is_better,
+            "label": v.label,
+            "space": v.space,
+            "reason": v.reason,
+        }
         for name, v in values.items()
-    }  # fmt: skip
+    }
 
 
 def run_task(

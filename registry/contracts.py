@@ -106,9 +106,7 @@ class Dataset:
             columns[CONTEXT] = self.context
         for key, column in columns.items():
             if len(column) != n:
-                raise ValueError(
-                    f"Dataset {self.name!r}: {key!r} has {len(column)} rows, audio has {n}."
-                )
+                raise ValueError(f"Dataset {self.name!r}: {key!r} has {len(column)} rows, audio has {n}.")
         if self.primary_label not in self.labels:
             raise ValueError(
                 f"Dataset {self.name!r}: primary label {self.primary_label!r} is not "
@@ -237,7 +235,7 @@ def fitted_modalities(encoder: Any) -> tuple[str, ...]:
     the ``text`` encoder) says so in a ``modalities_`` attribute after ``fit``;
     otherwise its ``required_modalities`` are what it read.
     """
-    used = getattr(encoder, "modalities_", None)
+    used: Any = getattr(encoder, "modalities_", None)
     if used is None:
         used = getattr(encoder, "required_modalities", (AUDIO,))
     return tuple(str(m) for m in used)

@@ -215,9 +215,7 @@ class Registry:
         for entry in staged:
             self._entries[entry.kind][entry.name] = entry
 
-    def _registrar(
-        self, kind: Kind, source: PluginSource, staged: list[PluginEntry]
-    ) -> Callable[..., None]:
+    def _registrar(self, kind: Kind, source: PluginSource, staged: list[PluginEntry]) -> Callable[..., None]:
         def register(
             name: str,
             factory: Callable[..., Any],

@@ -30,13 +30,15 @@ def plugin_flags(func: F) -> F:
         multiple=True,
         type=click.Path(dir_okay=False),
         help="A local plugin file to load (repeatable; MUSICBENCH_PLUGINS adds more).",
-    )(click.option(
-        "--disable",
-        "disabled",
-        multiple=True,
-        metavar="NAME",
-        help="Leave out a plugin or an entry by name (repeatable; MUSICBENCH_DISABLE adds more).",
-    )(func))
+    )(
+        click.option(
+            "--disable",
+            "disabled",
+            multiple=True,
+            metavar="NAME",
+            help="Leave out a plugin or an entry by name (repeatable; MUSICBENCH_DISABLE adds more).",
+        )(func)
+    )
 
 
 def plugin_options(func: F | None = None, *, builtins: Sequence[str] = DEFAULT_PLUGINS) -> Any:
@@ -56,8 +58,9 @@ def plugin_options(func: F | None = None, *, builtins: Sequence[str] = DEFAULT_P
     return wrapper
 
 
-def load_registry(plugin_files: Sequence[str] = (), disabled: Sequence[str] = (),
-                  builtins: Sequence[str] = DEFAULT_PLUGINS) -> Registry:  # fmt: skip
+def load_registry(
+    plugin_files: Sequence[str] = (), disabled: Sequence[str] = (), builtins: Sequence[str] = DEFAULT_PLUGINS
+) -> Registry:
     """Build the registry and report, on stderr, every plugin that failed to load."""
     registry = build_registry(plugin_files=plugin_files, disabled=disabled, builtins=builtins)
     for failure in registry.failures:
@@ -78,10 +81,20 @@ def accepts_plugin_options(func: F) -> F:
     none. A ``--plugin`` file that does not exist is still an error.
     """
 
-    @click.option("--plugin", "plugin_files", multiple=True, type=click.Path(dir_okay=False),
-                  help="Accepted for consistency: this command reads the store and loads no plugin.")
-    @click.option("--disable", "disabled", multiple=True, metavar="NAME",
-                  help="Accepted for consistency: this command reads the store and loads no plugin.")
+    @click.option(
+        "--plugin",
+        "plugin_files",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Accepted for consistency: this command reads the store and loads no plugin.",
+    )
+    @click.option(
+        "--disable",
+        "disabled",
+        multiple=True,
+        metavar="NAME",
+        help="Accepted for consistency: this command reads the store and loads no plugin.",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, plugin_files: Sequence[str], disabled: Sequence[str], **kwargs: Any) -> Any:
         from pathlib import Path

@@ -9,10 +9,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from musicbench import MISSING_LABEL, Registry
 from musicbench.benchmark.cli.common import out, plugin_options
 from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.params import check_params, parse_assignments
-from musicbench import MISSING_LABEL, Registry
 
 # Of the built-in plugins only this one registers datasets: the others (torch, umap)
 # are not imported to list or load a dataset. Installed and file plugins all load.
@@ -37,7 +37,9 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
 @datasets.command("show")
 @click.argument("name")
 @click.option("--data", "path", type=click.Path(), help="The dataset's file.")
-@click.option("-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+@click.option(
+    "-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable)."
+)
 @plugin_options(builtins=DATASET_PLUGINS)
 def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
     """Load a dataset and show its size, features, modalities and label counts."""
@@ -65,7 +67,9 @@ def show(name: str, path: str | None, params: tuple[str, ...], registry: Registr
 @click.option("--data", "path", required=True, type=click.Path(file_okay=False), help="The folder of audio files.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False), help="The CSV file to write.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes extracting features (default: every core).")
-@click.option("-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+@click.option(
+    "-P", "--dataset-param", "params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable)."
+)
 def extract(name: str, path: str, out_file: str, jobs: int | None, params: tuple[str, ...]) -> None:
     """Extract an audio folder's features to a CSV that the gtzan and csv datasets read."""
     # Imported here: librosa and the extraction code load only when this command runs.
@@ -76,6 +80,10 @@ def extract(name: str, path: str, out_file: str, jobs: int | None, params: tuple
     check_params("dataset", name, AudioDataset, settings)
     table, done = AudioDataset(**settings).extract()
     table.to_csv(out_file, index=False)
-    out.print(f"wrote {len(table):,} rows x {table.shape[1]} columns to {out_file} "
-              f"({done.extracted} file(s) extracted, {done.cached} from the cache, {len(done.skipped)} skipped)",
-              markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    out.print(
+        f"wrote {len(table):,} rows x {table.shape[1]} columns to {out_file} "
+        f"({done.extracted} file(s) extracted, {done.cached} from the cache, {len(done.skipped)} skipped)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

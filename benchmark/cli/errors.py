@@ -37,8 +37,18 @@ EXIT_INTERRUPTED = 130
 CRASH_DIR_ENV = "MUSICBENCH_CRASH_DIR"
 """Folder for tracebacks of internal errors (default: the system's temporary folder)."""
 
-_ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EACCES, errno.EPERM, errno.EROFS, errno.EDQUOT,
-                       errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EMFILE}  # fmt: skip
+_ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EFBIG,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.EDQUOT,
+    errno.ENOENT,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EMFILE,
+}
 
 
 def say(message: str) -> None:
@@ -49,10 +59,15 @@ def say(message: str) -> None:
 def _environment_message(exc: OSError) -> str:
     where = f" {exc.filename}" if exc.filename else ""
     what = exc.strerror or str(exc)
-    hint = {errno.ENOSPC: "free some space", errno.EFBIG: "free space or raise the file-size limit",
-            errno.EDQUOT: "free space within your quota"}.get(exc.errno or 0, "check the path and its permissions")  # fmt: skip
-    return (f"could not read or write{where}: {what}. Every cell finished before this is in the store; "
-            f"{hint}, then run the same command again to go on.")  # fmt: skip
+    hint = {
+        errno.ENOSPC: "free some space",
+        errno.EFBIG: "free space or raise the file-size limit",
+        errno.EDQUOT: "free space within your quota",
+    }.get(exc.errno or 0, "check the path and its permissions")
+    return (
+        f"could not read or write{where}: {what}. Every cell finished before this is in the store; "
+        f"{hint}, then run the same command again to go on."
+    )
 
 
 def crash_report(exc: BaseException, argv: list[str]) -> Path | None:
@@ -60,8 +75,10 @@ def crash_report(exc: BaseException, argv: list[str]) -> Path | None:
     folder = Path(os.environ.get(CRASH_DIR_ENV) or tempfile.gettempdir())
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     path = folder / f"musicbench-crash-{stamp}-{os.getpid()}.txt"
-    text = (f"command: bench {shlex.join(argv)}\nmusicbench: {__version__}\npython: {sys.version.split()[0]}\n\n"
-            + "".join(traceback.format_exception(exc)))  # fmt: skip
+    text = (
+        f"command: bench {shlex.join(argv)}\nmusicbench: {__version__}\npython: {sys.version.split()[0]}\n\n"
+        + "".join(traceback.format_exception(exc))
+    )
     try:
         path.write_text(text, encoding="utf-8")
     except OSError:
@@ -105,7 +122,9 @@ def _internal(exc: BaseException, args: list[str]) -> NoReturn:
     path = crash_report(exc, args)
     where = f"The full traceback is in {path}" if path else "The traceback could not be saved"
     command = f"bench {shlex.join(args)}".strip()
-    say(f"internal error in `{command}` (musicbench {__version__}): "
+    say(
+        f"internal error in `{command}` (musicbench {__version__}): "
         f"{type(exc).__name__}: {exc}. This is a bug in musicbench or in a plugin, not in your input. "
-        f"{where}; please attach it to a bug report.")  # fmt: skip
+        f"{where}; please attach it to a bug report."
+    )
     sys.exit(EXIT_INTERNAL)

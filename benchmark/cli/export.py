@@ -14,24 +14,38 @@ from musicbench.benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
 from musicbench.errors import ConfigError
 
 
-def _choose(store: ResultStore, cell: str | None, dataset: str | None, encoder: str | None,
-            clusterer: str | None, seed: int | None) -> CellRecord:  # fmt: skip
+def _choose(
+    store: ResultStore,
+    cell: str | None,
+    dataset: str | None,
+    encoder: str | None,
+    clusterer: str | None,
+    seed: int | None,
+) -> CellRecord:
     from musicbench.benchmark.leaderboard.table import entry_label  # imports scipy: only when needed
 
     if cell:
         found = [r for r in store.find(cell) if r.status == "ok"]
     else:
-        found = [r for r in store.records(dataset, with_labels=True) if r.status == "ok"
-                 and (encoder is None or r.encoder == encoder) and (clusterer is None or r.clusterer == clusterer)
-                 and (seed is None or r.seed == seed)]  # fmt: skip
+        found = [
+            r
+            for r in store.records(dataset, with_labels=True)
+            if r.status == "ok"
+            and (encoder is None or r.encoder == encoder)
+            and (clusterer is None or r.clusterer == clusterer)
+            and (seed is None or r.seed == seed)
+        ]
         latest = {r.config_id: r for r in found}  # oldest first: keep the newest of each cell
         found = list(latest.values())
     if len(found) == 1:
         return found[0]
     if not found:
         raise ConfigError("No finished (ok) cell matches. List them with `bench leaderboard` or widen the selection.")
-    listing = "; ".join(f"{r.key[:12]} = {r.dataset} {entry_label(r.encoder, r.encoder_args)} x "
-                        f"{entry_label(r.clusterer, r.clusterer_args)} seed {r.seed}" for r in found[:8])  # fmt: skip
+    listing = "; ".join(
+        f"{r.key[:12]} = {r.dataset} {entry_label(r.encoder, r.encoder_args)} x "
+        f"{entry_label(r.clusterer, r.clusterer_args)} seed {r.seed}"
+        for r in found[:8]
+    )
     more = f" and {len(found) - 8} more" if len(found) > 8 else ""
     raise ConfigError(f"{len(found)} cells match: {listing}{more}. Narrow it down, e.g. with --cell KEY.")
 
@@ -45,10 +59,21 @@ def _choose(store: ResultStore, cell: str | None, dataset: str | None, encoder: 
 @click.option("--seed", type=int, help="...and seed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from OUTPUT's suffix.")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
+@click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store)."
+)
 @accepts_plugin_options
-def export(output: str, cell: str | None, dataset: str | None, encoder: str | None, clusterer: str | None,
-           seed: int | None, fmt: str | None, store: str, cache_dir: str | None) -> None:  # fmt: skip
+def export(
+    output: str,
+    cell: str | None,
+    dataset: str | None,
+    encoder: str | None,
+    clusterer: str | None,
+    seed: int | None,
+    fmt: str | None,
+    store: str,
+    cache_dir: str | None,
+) -> None:
     """Write a cell's latent vectors and cluster labels, keyed by track id, to OUTPUT (.npy or .csv)."""
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
@@ -57,4 +82,7 @@ def export(output: str, cell: str | None, dataset: str | None, encoder: str | No
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
     path = export_cell(results, cache, record, Path(output), fmt)
     results.close()
-    out.print(escape(f"wrote {path}: cell {record.key[:12]} ({record.encoder} x {record.clusterer}, seed {record.seed})"), highlight=False)
+    out.print(
+        escape(f"wrote {path}: cell {record.key[:12]} ({record.encoder} x {record.clusterer}, seed {record.seed})"),
+        highlight=False,
+    )

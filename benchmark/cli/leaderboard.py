@@ -21,15 +21,22 @@ def top_table(board: Leaderboard, n: int) -> Table:
     """The first ``n`` rows of a leaderboard as a rich table."""
     from musicbench.benchmark.leaderboard.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits
 
-    title = f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
+    title = (
+        f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
+    )
     caption = "=N: not separated from the best row of rank N (the 95 % interval of their paired difference contains 0)"
     table = Table(title=escape(title), caption=escape(caption))
     for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
         table.add_column(escape(column))
     digits = ranking_digits(board)
     for entry in board.entries[:n]:
-        table.add_row(rank_text(entry), escape(entry.encoder_label), escape(entry.clusterer_label),
-                      ranked_cell(entry, board.metric, digits), str(len(entry.cells)))  # fmt: skip
+        table.add_row(
+            rank_text(entry),
+            escape(entry.encoder_label),
+            escape(entry.clusterer_label),
+            ranked_cell(entry, board.metric, digits),
+            str(len(entry.cells)),
+        )
     if board.chance is not None:
         table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(board, digits), "")
     if (value := ceiling_value(board, board.metric)) is not None:
@@ -53,19 +60,40 @@ def _write(path: Path, content: str | bytes) -> None:
 
 
 @click.command("leaderboard")
-@click.option("--dataset", help="A dataset name (its latest run) or the start of a fingerprint (default: every dataset run in the store).")
+@click.option(
+    "--dataset",
+    help="A dataset name (its latest run) or the start of a fingerprint (default: every dataset run in the store).",
+)
 @click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store).")
+@click.option(
+    "--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store)."
+)
 @click.option("--output", type=click.Path(file_okay=False), default="leaderboards", show_default=True)
 @click.option("--name", help="File name stem (default: the dataset's name); needs --dataset.")
-@click.option("--projection", type=click.Choice(["umap", "pca", "none"]), default="umap", show_default=True,
-              help="How the HTML projects the best cell's embedding.")  # fmt: skip
-@click.option("--png", is_flag=True, help="Also write each figure as <stem>-<figure>.png and show them in the Markdown.")
+@click.option(
+    "--projection",
+    type=click.Choice(["umap", "pca", "none"]),
+    default="umap",
+    show_default=True,
+    help="How the HTML projects the best cell's embedding.",
+)
+@click.option(
+    "--png", is_flag=True, help="Also write each figure as <stem>-<figure>.png and show them in the Markdown."
+)
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Rows printed here.")
 @accepts_plugin_options
-def leaderboard(dataset: str | None, metric: str | None, store: str, cache_dir: str | None, output: str,
-                name: str | None, projection: str, png: bool, top: int) -> None:  # fmt: skip
+def leaderboard(
+    dataset: str | None,
+    metric: str | None,
+    store: str,
+    cache_dir: str | None,
+    output: str,
+    name: str | None,
+    projection: str,
+    png: bool,
+    top: int,
+) -> None:
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
     from musicbench.benchmark.cache import EmbeddingCache
     from musicbench.benchmark.leaderboard import build

@@ -38,8 +38,11 @@ def plugins(ctx: click.Context, registry: Registry) -> None:
             table.add_row(*map(escape, (kind, entry.name, src.origin, src.location, src.version, _needs(entry))))
     out.print(table)
     for failure in registry.failures:
-        out.print("[red]failed:[/] " + escape(f"{failure.plugin} ({failure.origin}: {failure.location}): {failure.error}"),
-                  highlight=False, soft_wrap=True)  # fmt: skip
+        out.print(
+            "[red]failed:[/] " + escape(f"{failure.plugin} ({failure.origin}: {failure.location}): {failure.error}"),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @plugins.command("check")
@@ -63,7 +66,9 @@ def check(names: tuple[str, ...], registry: Registry) -> None:
         result = run_check(entry, dataset)
         failed += result.status == "fail"
         colour = {"pass": "green", "fail": "red", "skip": "yellow"}[result.status]
-        table.add_row(escape(entry.kind), escape(entry.name), f"[{colour}]{result.status}[/]", escape(result.detail or ""))
+        table.add_row(
+            escape(entry.kind), escape(entry.name), f"[{colour}]{result.status}[/]", escape(result.detail or "")
+        )
     out.print(table)
     out.print(f"{len(entries) - failed} of {len(entries)} plugins passed or were skipped; {failed} failed.")
     sys.exit(1 if failed or registry.failures else 0)
@@ -82,7 +87,5 @@ def show(name: str, kind: str | None, registry: Registry) -> None:
         known = [e.name for k in KINDS if kind in (None, k) for e in registry.entries(k)]
         raise UnknownPluginError(kind or "plugin", name, known)
     if len(matches) > 1:
-        raise ConfigError(
-            f"{name!r} names a {' and a '.join(e.kind for e in matches)}: say which with --kind."
-        )
+        raise ConfigError(f"{name!r} names a {' and a '.join(e.kind for e in matches)}: say which with --kind.")
     out.print(describe(matches[0]), highlight=False, soft_wrap=True)

@@ -23,6 +23,7 @@ MAX_CELLS = 10_000
 
 def grid_size(config: RunConfig) -> int:
     """An upper bound of the cells a configuration expands to, without expanding it."""
+
     def points(grids: dict[str, dict[str, list[object]]]) -> int:
         return sum(math.prod(len(values) for values in grid.values()) for name, grid in grids.items() if name != OWN)
 
@@ -34,8 +35,13 @@ def check_number(option: str, value: float | None, *, minimum: float = 0.0) -> N
     """``value`` must be finite and above ``minimum`` (``None`` means unset)."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value) \
-            or value <= minimum:  # fmt: skip
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or math.isnan(value)
+        or math.isinf(value)
+        or value <= minimum
+    ):
         raise ConfigError(f"{option} must be a finite number above {minimum:g}, got {value!r}.")
 
 

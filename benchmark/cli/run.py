@@ -83,36 +83,109 @@ class _Request:
 
 
 @click.command("run")
-@click.option("--all", "take_all", is_flag=True, help="Every registered encoder and clusterer; an error together with --encoders or --clusterers.")
+@click.option(
+    "--all",
+    "take_all",
+    is_flag=True,
+    help="Every registered encoder and clusterer; an error together with --encoders or --clusterers.",
+)
 @click.option("--dataset", help="The dataset (default: synthetic, or the config's).")
 @click.option("--data", "data_path", type=click.Path(), help="The dataset's file (or folder, for audio).")
-@click.option("-P", "--dataset-param", "dataset_params", multiple=True, metavar="KEY=VALUE", help="A loader parameter (repeatable).")
+@click.option(
+    "-P",
+    "--dataset-param",
+    "dataset_params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A loader parameter (repeatable).",
+)
 @click.option("--encoders", metavar="A,B", help="Comma-separated encoders (default: all, or the config's).")
 @click.option("--clusterers", metavar="X,Y", help="Comma-separated clusterers; '(own)' is an encoder's own clustering.")
-@click.option("-E", "--encoder-param", "encoder_params", multiple=True, metavar="NAME.KEY=V1,V2",
-              help="An encoder parameter; several values make a grid (repeatable), e.g. -E vae.latent_dim=8,16.")
-@click.option("-C", "--clusterer-param", "clusterer_params", multiple=True, metavar="NAME.KEY=V1,V2",
-              help="A clusterer parameter; several values make a grid (repeatable), e.g. -C kmeans.n_init=20.")
+@click.option(
+    "-E",
+    "--encoder-param",
+    "encoder_params",
+    multiple=True,
+    metavar="NAME.KEY=V1,V2",
+    help="An encoder parameter; several values make a grid (repeatable), e.g. -E vae.latent_dim=8,16.",
+)
+@click.option(
+    "-C",
+    "--clusterer-param",
+    "clusterer_params",
+    multiple=True,
+    metavar="NAME.KEY=V1,V2",
+    help="A clusterer parameter; several values make a grid (repeatable), e.g. -C kmeans.n_init=20.",
+)
 @click.option("--seeds", type=click.IntRange(min=1), help="Number of seeds, 0..N-1 (default 3).")
-@click.option("--jobs", type=click.IntRange(min=1), default=default_jobs, show_default="the cores available to this process",
-              help="Local worker processes (one thread each: the numbers do not depend on --jobs).")
-@click.option("--threads", type=click.IntRange(min=1), help="BLAS/torch threads per worker (default 1: use --jobs for cores; "
-              "another value changes the embeddings' keys, since more threads may change the numbers).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=default_jobs,
+    show_default="the cores available to this process",
+    help="Local worker processes (one thread each: the numbers do not depend on --jobs).",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    help="BLAS/torch threads per worker (default 1: use --jobs for cores; "
+    "another value changes the embeddings' keys, since more threads may change the numbers).",
+)
 @click.option("--scheduler", metavar="ADDRESS", help="Run the cells on this Dask scheduler (tcp://host:8786).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="A TOML run configuration.")
-@click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True, help="The SQLite result store.")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: .musicbench/cache beside the store).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per encoder fit and per clusterer cell.")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False),
+    default=str(DEFAULT_STORE),
+    show_default=True,
+    help="The SQLite result store.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    help="Embedding cache (default: .musicbench/cache beside the store).",
+)
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per encoder fit and per clusterer cell."
+)
 @click.option("--force", is_flag=True, help="Recompute every cell and embedding, even those stored.")
 @click.option("--retry-failed", is_flag=True, help="Recompute cells stored as error or timeout.")
-@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end.")
-@click.option("--max-cells", type=click.IntRange(min=1), default=MAX_CELLS, show_default=True, help="Refuse grids with more cells.")
+@click.option(
+    "--top", type=click.IntRange(min=0), default=10, show_default=True, help="Leaderboard rows printed at the end."
+)
+@click.option(
+    "--max-cells",
+    type=click.IntRange(min=1),
+    default=MAX_CELLS,
+    show_default=True,
+    help="Refuse grids with more cells.",
+)
 @plugin_flags
-def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool, dataset: str | None,
-        data_path: str | None, dataset_params: tuple[str, ...], encoders: str | None, clusterers: str | None,
-        encoder_params: tuple[str, ...], clusterer_params: tuple[str, ...], seeds: int | None, jobs: int,
-        threads: int | None, scheduler: str | None, config_file: str | None, store: str, cache_dir: str | None,
-        timeout: float | None, force: bool, retry_failed: bool, top: int, max_cells: int) -> None:  # fmt: skip
+def run(
+    plugin_files: tuple[str, ...],
+    disabled: tuple[str, ...],
+    take_all: bool,
+    dataset: str | None,
+    data_path: str | None,
+    dataset_params: tuple[str, ...],
+    encoders: str | None,
+    clusterers: str | None,
+    encoder_params: tuple[str, ...],
+    clusterer_params: tuple[str, ...],
+    seeds: int | None,
+    jobs: int,
+    threads: int | None,
+    scheduler: str | None,
+    config_file: str | None,
+    store: str,
+    cache_dir: str | None,
+    timeout: float | None,
+    force: bool,
+    retry_failed: bool,
+    top: int,
+    max_cells: int,
+) -> None:
     """Run every encoder x clusterer cell over the seeds; stored cells are not recomputed.
 
     Exits with 1 if any cell failed or timed out (skipped cells are not failures).
@@ -124,28 +197,59 @@ def run(plugin_files: tuple[str, ...], disabled: tuple[str, ...], take_all: bool
     if dataset:
         config.dataset, config.dataset_params, config.data_path, config.datasets = dataset, {}, None, []
     if (dataset_params or data_path) and config.datasets:
-        raise ConfigError("--data and -P set one dataset, but the config lists several ([[datasets]]): "
-                          "set them in the config, or pick one with --dataset.")  # fmt: skip
+        raise ConfigError(
+            "--data and -P set one dataset, but the config lists several ([[datasets]]): "
+            "set them in the config, or pick one with --dataset."
+        )
     config.data_path = data_path or config.data_path
     config.seeds = list(range(seeds)) if seeds else config.seeds
     config.timeout = timeout or config.timeout
-    if scheduler and jobs > 1 and click.get_current_context().get_parameter_source("jobs").name != "DEFAULT":
+    jobs_source = click.get_current_context().get_parameter_source("jobs")
+    if scheduler and jobs > 1 and jobs_source is not None and jobs_source.name != "DEFAULT":
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
     # One thread per worker by default: measured faster than sharing cores between
     # threads (small models, loaded machines), and the same arithmetic on every
     # executor, so --jobs N and --scheduler give the serial run's numbers exactly.
-    request = _Request(plugin_files, disabled, take_all, _names("--encoders", encoders, take_all),
-                       _names("--clusterers", clusterers, take_all), dataset_params, encoder_params,
-                       clusterer_params, jobs, threads or 1, scheduler, store, cache_dir, force, retry_failed,
-                       top, max_cells)  # fmt: skip
+    request = _Request(
+        plugin_files,
+        disabled,
+        take_all,
+        _names("--encoders", encoders, take_all),
+        _names("--clusterers", clusterers, take_all),
+        dataset_params,
+        encoder_params,
+        clusterer_params,
+        jobs,
+        threads or 1,
+        scheduler,
+        store,
+        cache_dir,
+        force,
+        retry_failed,
+        top,
+        max_cells,
+    )
     from musicbench.benchmark.plan_cache import load_plan, plan_key
 
     # The raw -P/-E/-C strings, not their parsed values: parsing needs the registry,
     # and the same strings always parse to the same values.
-    inputs = {"take_all": take_all, "encoders": request.encoders, "clusterers": request.clusterers,
-              "threads": request.threads, "params": [dataset_params, encoder_params, clusterer_params],
-              "config": [config.dataset, config.dataset_params, config.data_path, config.datasets, config.encoders,
-                         config.clusterers, config.seeds, config.memory_budget]}  # fmt: skip
+    inputs = {
+        "take_all": take_all,
+        "encoders": request.encoders,
+        "clusterers": request.clusterers,
+        "threads": request.threads,
+        "params": [dataset_params, encoder_params, clusterer_params],
+        "config": [
+            config.dataset,
+            config.dataset_params,
+            config.data_path,
+            config.datasets,
+            config.encoders,
+            config.clusterers,
+            config.seeds,
+            config.memory_budget,
+        ],
+    }
     key = plan_key(inputs, plugin_files, disabled, [one.data_path for one in config.each_dataset()])
     known = None if force else load_plan(store, key)
     if known is not None and _nothing_to_do(known, store, retry_failed, top, start):
@@ -171,8 +275,11 @@ def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: i
     total = len(known["cells"])
     err.print(f"{total} cells: {total} already in the store, 0 to compute.", highlight=False)
     shown = ", ".join(f"{counts[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if counts[s])
-    err.print(escape(f"{total} cells ({shown}); computed 0 in {time.perf_counter() - start:.1f} s. Store: {store}"),
-              highlight=False, soft_wrap=True)  # fmt: skip
+    err.print(
+        escape(f"{total} cells ({shown}); computed 0 in {time.perf_counter() - start:.1f} s. Store: {store}"),
+        highlight=False,
+        soft_wrap=True,
+    )
     if top and counts["ok"]:
         _print_top(results, known["dataset"], known["fingerprint"], top)
     results.close()
@@ -203,8 +310,10 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
 
     config.encoders = select(registry, "encoder", request.encoders, config.encoders, request.take_all)
     config.clusterers = select(registry, "clusterer", request.clusterers, config.clusterers, request.take_all)
-    options = (("encoder", request.encoder_params, config.encoders),
-               ("clusterer", request.clusterer_params, config.clusterers))  # fmt: skip
+    options = (
+        ("encoder", request.encoder_params, config.encoders),
+        ("clusterer", request.clusterer_params, config.clusterers),
+    )
     for kind, items, grids in options:
         factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}
         _merge_grids(grids, parse_grid_options(items, kind, factories))
@@ -214,8 +323,10 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
     runs = []
     for one in config.each_dataset():
         loader = registry.get("dataset", one.dataset).factory
-        one.dataset_params = {**one.dataset_params,
-                              **parse_assignments(request.dataset_params, "dataset parameter", loader)}  # fmt: skip
+        one.dataset_params = {
+            **one.dataset_params,
+            **parse_assignments(request.dataset_params, "dataset parameter", loader),
+        }
         log_path = preflight(one, Path(request.store), cache, request.max_cells)
         data = load_dataset(registry, one.dataset, one.dataset_params, one.data_path)
         for note in data.notes:  # rows dropped or imputed, columns left out: never silent
@@ -234,8 +345,9 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
         sys.exit(1)
 
 
-def _run_one(registry: Any, config: Any, data: Any, plan: Any, results: Any, cache: Any, request: _Request,
-             log_path: Path) -> bool:  # fmt: skip
+def _run_one(
+    registry: Any, config: Any, data: Any, plan: Any, results: Any, cache: Any, request: _Request, log_path: Path
+) -> bool:
     """Run one dataset's plan into the store; True if a cell failed."""
     from musicbench import EncoderInfo
     from musicbench.benchmark.cli.leaderboard import top_table
@@ -259,12 +371,20 @@ def _run_one(registry: Any, config: Any, data: Any, plan: Any, results: Any, cac
 
     metric = f"nmi[{data.primary_label}]"
     reporter = Reporter(err, metric, jobs=1 if request.scheduler else request.jobs)
-    summary = run_plan(plan, registry, results, cache, make_executor, reporter,
-                       force=request.force, retry_failed=request.retry_failed)  # fmt: skip
-    counts = ", ".join(f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s])
-    err.print(escape(f"{data.name}: {summary.total} cells ({counts}); computed {summary.computed} in "
-                     f"{summary.wall_s:.1f} s. Store: {request.store}. Plugin output: {log_path}"),
-              highlight=False, soft_wrap=True)  # fmt: skip
+    summary = run_plan(
+        plan, registry, results, cache, make_executor, reporter, force=request.force, retry_failed=request.retry_failed
+    )
+    counts = ", ".join(
+        f"{summary.statuses[s]} {s}" for s in ("ok", "error", "timeout", "skipped") if summary.statuses[s]
+    )
+    err.print(
+        escape(
+            f"{data.name}: {summary.total} cells ({counts}); computed {summary.computed} in "
+            f"{summary.wall_s:.1f} s. Store: {request.store}. Plugin output: {log_path}"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
     try:
         ceiling.ensure(results, data)  # once per dataset fingerprint, kept in the store
     except ValueError as exc:  # e.g. a class with fewer tracks than folds

@@ -13,8 +13,14 @@ from musicbench.benchmark.summary_report import friedman_text, to_csv, to_html, 
 
 
 @click.command("summary")
-@click.option("--store", "stores", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="A result store (repeatable).")  # fmt: skip
+@click.option(
+    "--store",
+    "stores",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A result store (repeatable).",
+)
 @click.option("--output", type=click.Path(file_okay=False), default="leaderboards", show_default=True)
 def summary(stores: tuple[str, ...], output: str) -> None:
     """Write summary.md, .csv, .html (and summary-cd.png) ranking entries across datasets."""
@@ -30,7 +36,12 @@ def summary(stores: tuple[str, ...], output: str) -> None:
     (folder / "summary.csv").write_text(to_csv(result), encoding="utf-8")
     (folder / "summary.html").write_text(to_html(result, picture), encoding="utf-8")
     written += [folder / "summary.md", folder / "summary.csv", folder / "summary.html"]
-    out.print(escape(f"{len(result.rows)} entries on {len(result.datasets)} datasets ({', '.join(result.datasets)}); "
-                     f"{len(result.left_out)} left out. {friedman_text(result)}"), highlight=False)  # fmt: skip
+    out.print(
+        escape(
+            f"{len(result.rows)} entries on {len(result.datasets)} datasets ({', '.join(result.datasets)}); "
+            f"{len(result.left_out)} left out. {friedman_text(result)}"
+        ),
+        highlight=False,
+    )
     for path in written:
         out.print(escape(f"wrote {path}"), highlight=False)

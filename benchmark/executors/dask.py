@@ -62,14 +62,21 @@ class DaskExecutor:
             self._scattered[id(array)] = (self._client.scatter(array, broadcast=False), array)
         return self._scattered[id(array)][0]
 
-    def submit(self, task: EncodeTask | ClusterTask, embedding: np.ndarray | None = None,
-               own_labels: np.ndarray | None = None) -> int:  # fmt: skip
+    def submit(
+        self, task: EncodeTask | ClusterTask, embedding: np.ndarray | None = None, own_labels: np.ndarray | None = None
+    ) -> int:
         self._next_id += 1
         future = self._client.submit(
-            run_task_with_timeout, self._context, task, self._timeout,
-            self._remote(embedding), self._remote(own_labels),
-            pure=False, priority=1 if isinstance(task, ClusterTask) else 0, key=f"musicbench-{self._next_id}-{type(task).__name__}",
-        )  # fmt: skip
+            run_task_with_timeout,
+            self._context,
+            task,
+            self._timeout,
+            self._remote(embedding),
+            self._remote(own_labels),
+            pure=False,
+            priority=1 if isinstance(task, ClusterTask) else 0,
+            key=f"musicbench-{self._next_id}-{type(task).__name__}",
+        )
         self._futures[future] = self._next_id
         return self._next_id
 

@@ -114,8 +114,14 @@ class LocalPool:
     plugin's ``preload`` meta (compiling numba code once instead of once per worker).
     """
 
-    def __init__(self, context: WorkerContext, jobs: int, timeout: float | None, preload: Sequence[str] = (),
-                 log_path: str | os.PathLike[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        context: WorkerContext,
+        jobs: int,
+        timeout: float | None,
+        preload: Sequence[str] = (),
+        log_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         self._ctx = _context(preload)
         self._log = None if log_path is None else str(log_path)
         if log_path is not None:
@@ -129,8 +135,9 @@ class LocalPool:
         self._next_id = 0
         self._workers = [_Worker(self._ctx, context, self._log) for _ in range(max(1, jobs))]
 
-    def submit(self, task: EncodeTask | ClusterTask, embedding: np.ndarray | None = None,
-               own_labels: np.ndarray | None = None) -> int:  # fmt: skip
+    def submit(
+        self, task: EncodeTask | ClusterTask, embedding: np.ndarray | None = None, own_labels: np.ndarray | None = None
+    ) -> int:
         self._next_id += 1
         queue = self._urgent if isinstance(task, ClusterTask) else self._queue
         queue.append((self._next_id, task, embedding, own_labels))
@@ -198,7 +205,15 @@ class LocalPool:
             self._replace(worker)
             if task is None:
                 return []
-            return [(task, TaskResult("error", f"the worker process died (exit code {code}), e.g. killed for memory or crashed in native code"))]
+            return [
+                (
+                    task,
+                    TaskResult(
+                        "error",
+                        f"the worker process died (exit code {code}), e.g. killed for memory or crashed in native code",
+                    ),
+                )
+            ]
         if kind == "failed":
             self.close()
             raise MusicbenchError(f"A worker process could not start: {payload}")

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from musicbench import Dataset
 from musicbench.benchmark.evaluation import known_label_rows
 from musicbench.benchmark.store import ResultStore
-from musicbench import Dataset
 
 NAME = "ceiling"
 MAX_ROWS = 10_000
@@ -34,10 +34,10 @@ FOLDS = 5
 def compute(dataset: Dataset) -> dict[str, Any]:
     """Out-of-fold predictions of the primary label, scored like a clustering."""
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     # Imported here: importing the CLI must load no plugin module (tests/registry).
     from musicbench.plugins.metrics.external import accuracy, ari, nmi
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     label = dataset.primary_label
     truth = np.asarray(dataset.labels[label])
@@ -52,9 +52,17 @@ def compute(dataset: Dataset) -> dict[str, Any]:
     # parallel regions wait on descheduled threads and slowed a 400-track fit to minutes.
     with threadpool_limits(limits=1, user_api="openmp"):
         predicted = cross_val_predict(model, np.asarray(dataset.audio)[rows], y, cv=folds)
-    scores = {f"{name}[{label}]": float(f(y, predicted)) for name, f in (("nmi", nmi), ("ari", ari), ("accuracy", accuracy))}
-    return {**scores, "n_rows": int(rows.size), "seed": SEED, "folds": FOLDS, "seconds": time.perf_counter() - start,
-            "method": f"HistGradientBoostingClassifier, {FOLDS}-fold out-of-fold predictions on the reference features"}  # fmt: skip
+    scores = {
+        f"{name}[{label}]": float(f(y, predicted)) for name, f in (("nmi", nmi), ("ari", ari), ("accuracy", accuracy))
+    }
+    return {
+        **scores,
+        "n_rows": int(rows.size),
+        "seed": SEED,
+        "folds": FOLDS,
+        "seconds": time.perf_counter() - start,
+        "method": f"HistGradientBoostingClassifier, {FOLDS}-fold out-of-fold predictions on the reference features",
+    }
 
 
 def ensure(store: ResultStore, dataset: Dataset) -> dict[str, Any] | None:

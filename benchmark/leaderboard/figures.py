@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from musicbench import MISSING_LABEL
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard.table import Leaderboard
-from musicbench import MISSING_LABEL
 
 MAX_BARS = 12
 PROJECTION_POINTS = 5000
@@ -75,14 +75,16 @@ def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
     top = lb.entries[:MAX_BARS][::-1]  # the best at the top of each panel
     labels = [_plain(f"{e.encoder_label} x {e.clusterer_label}") for e in top]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics) + 2.5, 0.9 + 0.32 * len(top)), sharey=True)
-    for ax, metric in zip(np.atleast_1d(axes), metrics):
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
         means = [e.mean(metric) for e in top]
         stds = [0.0 if math.isnan(s := e.std(metric)) else s for e in top]
         ax.barh(range(len(top)), means, xerr=stds, color="#4c72b0", ecolor="#333333", capsize=2)
         if metric == lb.metric and lb.chance is not None:
             ax.axvline(lb.chance[0], color="#c44e52", linestyle="--", linewidth=1, label="chance")
         if lb.ceiling is not None and lb.ceiling.get(metric) is not None:
-            ax.axvline(float(lb.ceiling[metric]), color="#55a868", linestyle="--", linewidth=1, label="supervised ceiling")
+            ax.axvline(
+                float(lb.ceiling[metric]), color="#55a868", linestyle="--", linewidth=1, label="supervised ceiling"
+            )
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_title(_plain(metric), fontsize=9)
@@ -147,7 +149,7 @@ def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: st
     """One scatter panel per colouring (cluster, genre, language...) of the same points."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(colourings), figsize=(5.2 * len(colourings), 4.8))
-    for ax, (name, values) in zip(np.atleast_1d(axes), colourings.items()):
+    for ax, (name, values) in zip(np.atleast_1d(axes), colourings.items(), strict=True):
         values = np.asarray(values).astype(str)
         present = values != str(MISSING_LABEL)
         kinds, codes = np.unique(values[present], return_inverse=True)
@@ -159,8 +161,14 @@ def projections(coords: np.ndarray, colourings: dict[str, np.ndarray], title: st
         if len(kinds) <= 20:
             # Many categories (languages) go below the panel so they hide no points.
             many = len(kinds) > 8
-            ax.legend(markerscale=3, fontsize=7, frameon=False, loc="upper center" if many else "best",
-                      bbox_to_anchor=(0.5, -0.02) if many else None, ncol=5 if many else 1)  # fmt: skip
+            ax.legend(
+                markerscale=3,
+                fontsize=7,
+                frameon=False,
+                loc="upper center" if many else "best",
+                bbox_to_anchor=(0.5, -0.02) if many else None,
+                ncol=5 if many else 1,
+            )
         ax.set_title(_plain(f"coloured by {name}") + (f" (first 20 of {len(kinds)})" if len(kinds) > 20 else ""))
         ax.set_xticks([])
         ax.set_yticks([])

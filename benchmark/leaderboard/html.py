@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from musicbench import MISSING_LABEL
 from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.leaderboard import figures
 from musicbench.benchmark.leaderboard.table import Leaderboard
@@ -27,7 +28,6 @@ from musicbench.benchmark.leaderboard.text import (
     rows_note,
 )
 from musicbench.benchmark.store import ResultStore
-from musicbench import MISSING_LABEL
 
 
 def environment():  # type: ignore[no-untyped-def]
@@ -42,8 +42,9 @@ def _b64(png: bytes) -> str:
     return base64.b64encode(png).decode("ascii")
 
 
-def _projection(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str,
-                images: dict[str, bytes]) -> tuple[str, str, str, str]:  # fmt: skip
+def _projection(
+    lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, method: str, images: dict[str, bytes]
+) -> tuple[str, str, str, str]:
     """(heading, text, image, alt) for the best cell's embedding, or why it cannot be drawn."""
     heading = "The best cell's embedding"
     if not lb.entries:
@@ -54,9 +55,16 @@ def _projection(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, meth
         return heading, "The best cell has no stored cluster labels, so no projection.", "", ""
     found = figures.cached_projection(cache, best.embedding_key, method)
     if found is None:
-        return heading, (f"The embedding of the best cell (cache key {best.embedding_key[:16]}) is not in the cache "
-                         f"at {cache.root}, so its projections cannot be drawn. Rerun bench run with --force for "
-                         "this cell to recompute it."), "", ""  # fmt: skip
+        return (
+            heading,
+            (
+                f"The embedding of the best cell (cache key {best.embedding_key[:16]}) is not in the cache "
+                f"at {cache.root}, so its projections cannot be drawn. Rerun bench run with --force for "
+                "this cell to recompute it."
+            ),
+            "",
+            "",
+        )
     coords, rows = found
     colourings: dict[str, np.ndarray] = {"cluster": best.labels[rows]}
     labels = lb.dataset.labels if lb.dataset else {}
@@ -69,16 +77,24 @@ def _projection(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, meth
     return heading, f"{title} ({len(rows):,} tracks).", _b64(images["projection"]), title
 
 
-def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projection: str = "umap",
-            images: dict[str, bytes] | None = None, title: str | None = None) -> str:  # fmt: skip
+def to_html(
+    lb: Leaderboard,
+    store: ResultStore,
+    cache: EmbeddingCache,
+    projection: str = "umap",
+    images: dict[str, bytes] | None = None,
+    title: str | None = None,
+) -> str:
     """The whole page as one string; ``images`` (if given) receives each figure's PNG
     by name (``heatmap``, ``metrics``, ``projection``); ``title`` names the page
     (default: the dataset's name)."""
     images = {} if images is None else images
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", "modalities", *metrics, "seeds", "fit s"]
-    higher = {m: next((c.metrics[m].get("higher_is_better") for e in lb.entries for c in e.cells if m in c.metrics), None)
-              for m in metrics}  # fmt: skip
+    higher = {
+        m: next((c.metrics[m].get("higher_is_better") for e in lb.entries for c in e.cells if m in c.metrics), None)
+        for m in metrics
+    }
     choices = [(4 + i, m, bool(higher[m])) for i, m in enumerate(metrics) if higher[m] is not None]
     shown: list[tuple[str, str, str, str]] = []
     if lb.entries:
@@ -91,11 +107,32 @@ def to_html(lb: Leaderboard, store: ResultStore, cache: EmbeddingCache, projecti
     if projection != "none":
         shown.append(_projection(lb, store, cache, projection, images))
     unranked = ", ".join(f"{e.encoder_label} x {e.clusterer_label}" for e in lb.unranked)
-    return environment().get_template("leaderboard.html.j2").render(
-        title=f"musicbench leaderboard: {title or lb.dataset_name}", dataset=lb.dataset_name, info=lb.dataset,
-        fingerprint=lb.fingerprint[:12], metric=lb.metric, direction="higher" if lb.higher_is_better else "lower",
-        n_entries=len(lb.entries), n_cells=lb.n_cells, header=header, rows=main_rows(lb, metrics),
-        n_ranked=len(lb.entries), choices=choices, latent_warning="@latent" in lb.metric,
-        notes=[f"{TIES_NOTE} Resampling: {lb.bootstrap}.", CHANCE_NOTE, CEILING_NOTE, SPACES_NOTE, *filter(None, [rows_note(lb)])], unranked=unranked,
-        figures=shown, problems=problem_rows(lb.problems),
-    )  # fmt: skip
+    return (
+        environment()
+        .get_template("leaderboard.html.j2")
+        .render(
+            title=f"musicbench leaderboard: {title or lb.dataset_name}",
+            dataset=lb.dataset_name,
+            info=lb.dataset,
+            fingerprint=lb.fingerprint[:12],
+            metric=lb.metric,
+            direction="higher" if lb.higher_is_better else "lower",
+            n_entries=len(lb.entries),
+            n_cells=lb.n_cells,
+            header=header,
+            rows=main_rows(lb, metrics),
+            n_ranked=len(lb.entries),
+            choices=choices,
+            latent_warning="@latent" in lb.metric,
+            notes=[
+                f"{TIES_NOTE} Resampling: {lb.bootstrap}.",
+                CHANCE_NOTE,
+                CEILING_NOTE,
+                SPACES_NOTE,
+                *filter(None, [rows_note(lb)]),
+            ],
+            unranked=unranked,
+            figures=shown,
+            problems=problem_rows(lb.problems),
+        )
+    )

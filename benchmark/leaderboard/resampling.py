@@ -159,14 +159,15 @@ def interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float,
     return float(low), float(high)
 
 
-def chance(metric: str, truth: np.ndarray, labels: np.ndarray, n_permutations: int = N_PERMUTATIONS,
-           seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:  # fmt: skip
+def chance(
+    metric: str, truth: np.ndarray, labels: np.ndarray, n_permutations: int = N_PERMUTATIONS, seed: int = BOOTSTRAP_SEED
+) -> tuple[float, float]:
     """Mean and 95th percentile of ``metric`` for ``labels`` shuffled over the tracks."""
     rng = np.random.default_rng(seed)
     codes = pd.factorize(np.asarray(labels), use_na_sentinel=False)[0]
     c, k = int(truth.max()) + 1, int(codes.max()) + 1
-    tables = np.stack([
-        np.bincount(truth * k + rng.permutation(codes), minlength=c * k).reshape(c, k) for _ in range(n_permutations)
-    ])  # fmt: skip
+    tables = np.stack(
+        [np.bincount(truth * k + rng.permutation(codes), minlength=c * k).reshape(c, k) for _ in range(n_permutations)]
+    )
     values = metric_from_tables(metric, tables)
     return float(values.mean()), float(np.percentile(values, 95))

@@ -127,9 +127,16 @@ class Leaderboard:
         family's active latent units."""
         primary = self.dataset.primary_label if self.dataset else "genre"
         preferred = [
-            self.metric, f"ari[{primary}]", f"ami[{primary}]", f"accuracy[{primary}]",
-            "silhouette@reference", "davies_bouldin@reference", "n_clusters", "noise_fraction", "active_units",
-        ]  # fmt: skip
+            self.metric,
+            f"ari[{primary}]",
+            f"ami[{primary}]",
+            f"accuracy[{primary}]",
+            "silhouette@reference",
+            "davies_bouldin@reference",
+            "n_clusters",
+            "noise_fraction",
+            "active_units",
+        ]
         order = [m for m in preferred if m in self.metric_names or m == self.metric]
         order += [m for m in self.metric_names if m.endswith(f"[{primary}]")]
         order += [m for m in self.metric_names if m.endswith("@reference")]
@@ -158,7 +165,9 @@ def rank(entries: list[Entry], metric: str, higher_is_better: bool) -> list[Entr
     return ordered
 
 
-def _truth(info: DatasetRecord | None, records: list[CellRecord], metric: str) -> tuple[str, np.ndarray, np.ndarray] | None:
+def _truth(
+    info: DatasetRecord | None, records: list[CellRecord], metric: str
+) -> tuple[str, np.ndarray, np.ndarray] | None:
     """The metric's plugin name, the known-label rows and their class codes, or None
     when the bootstrap cannot recompute ``metric``."""
     entry = next((r.metrics[metric] for r in records if metric in r.metrics), None)
@@ -177,8 +186,10 @@ def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: i
     cells = [c for e in lb.entries for c in e.cells if c.value(lb.metric) is not None]
     found = _truth(lb.dataset, cells, lb.metric)
     if found is None or any(c.labels is None for c in cells):
-        lb.bootstrap = (f"No bootstrap intervals: {lb.metric} cannot be recomputed from the stored labels "
-                        "(only NMI, ARI, purity and accuracy can), so only equal means tie.")  # fmt: skip
+        lb.bootstrap = (
+            f"No bootstrap intervals: {lb.metric} cannot be recomputed from the stored labels "
+            "(only NMI, ARI, purity and accuracy can), so only equal means tie."
+        )
         lb.entries = rank(lb.entries, lb.metric, lb.higher_is_better)
         return
     name, known, codes = found
@@ -196,8 +207,10 @@ def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: i
         best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
         assert best is not None and best.labels is not None
         lb.chance = resampling.chance(name, codes, np.asarray(best.labels)[known], seed=seed)
-    lb.bootstrap = (f"paired bootstrap over the {codes.size:,} tracks with a known label: {n_resamples} resamples "
-                    f"drawn with numpy default_rng({seed})")  # fmt: skip
+    lb.bootstrap = (
+        f"paired bootstrap over the {codes.size:,} tracks with a known label: {n_resamples} resamples "
+        f"drawn with numpy default_rng({seed})"
+    )
 
 
 def dataset_runs(store: ResultStore) -> list[tuple[str, str, str]]:
@@ -216,7 +229,9 @@ def dataset_runs(store: ResultStore) -> list[tuple[str, str, str]]:
             continue
         args = {f: (record.args.get("params", record.args) if (record := store.dataset(f)) else {}) for f in same}
         mine = args[fp] if isinstance(args[fp], dict) else {}
-        differing = sorted(k for k in mine if any(not isinstance(a, dict) or a.get(k) != mine[k] for a in args.values()))
+        differing = sorted(
+            k for k in mine if any(not isinstance(a, dict) or a.get(k) != mine[k] for a in args.values())
+        )
         suffix = "-".join(f"{k}={mine[k]}" for k in differing) or fp[:12]
         labels.append((f"{name}-{suffix}", name, fp))
     return labels
@@ -234,8 +249,12 @@ def _metric_direction(records: list[CellRecord], metric: str) -> bool:
 
 
 def build(
-    store: ResultStore, dataset: str | None = None, metric: str | None = None, fingerprint: str | None = None,
-    n_resamples: int = resampling.N_RESAMPLES, seed: int = resampling.BOOTSTRAP_SEED,
+    store: ResultStore,
+    dataset: str | None = None,
+    metric: str | None = None,
+    fingerprint: str | None = None,
+    n_resamples: int = resampling.N_RESAMPLES,
+    seed: int = resampling.BOOTSTRAP_SEED,
 ) -> Leaderboard:
     """The leaderboard of ``dataset`` (default: the most recently run one) by ``metric``.
 
@@ -245,13 +264,18 @@ def build(
     """
     everything = store.datasets()
     by_name = any(n == dataset for n, _ in everything)
-    runs = [(n, fp) for n, fp in everything
-            if (dataset is None or (n == dataset if by_name else fp.startswith(dataset)))
-            and (fingerprint is None or fp == fingerprint)]  # fmt: skip
+    runs = [
+        (n, fp)
+        for n, fp in everything
+        if (dataset is None or (n == dataset if by_name else fp.startswith(dataset)))
+        and (fingerprint is None or fp == fingerprint)
+    ]
     if not runs:
         known = ", ".join(f"{n} ({fp[:12]})" for n, fp in everything)
-        raise ConfigError(f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it (name and "
-                          f"fingerprint; --dataset takes either): {known or 'none'}.")  # fmt: skip
+        raise ConfigError(
+            f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it (name and "
+            f"fingerprint; --dataset takes either): {known or 'none'}."
+        )
     name, fingerprint = runs[0]
     latest: dict[str, CellRecord] = {}
     for record in store.records(fingerprint=fingerprint, with_labels=True):
@@ -271,10 +295,23 @@ def build(
         entry.cells.sort(key=lambda cell: cell.seed)
     scored = [e for e in groups.values() if e.values(metric)]
     unscored = [e for e in groups.values() if not e.values(metric)]
-    problems = sorted((r for r in records if r.status != "ok"), key=lambda r: (r.status, r.encoder, r.clusterer, r.seed))
+    problems = sorted(
+        (r for r in records if r.status != "ok"), key=lambda r: (r.status, r.encoder, r.clusterer, r.seed)
+    )
     names = sorted({m for r in ok for m in r.metrics})
-    board = Leaderboard(name, fingerprint, info, metric, higher, scored, unscored, problems, names,
-                        max((r.created_at for r in records), default=""), len(records))  # fmt: skip
+    board = Leaderboard(
+        name,
+        fingerprint,
+        info,
+        metric,
+        higher,
+        scored,
+        unscored,
+        problems,
+        names,
+        max((r.created_at for r in records), default=""),
+        len(records),
+    )
     board.ceiling = store.reference(fingerprint, "ceiling")
     resample(board, n_resamples, seed)
     return board

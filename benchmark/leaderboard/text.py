@@ -101,15 +101,43 @@ def ceiling_value(lb: Leaderboard, metric: str) -> float | None:
 def main_rows(lb: Leaderboard, metrics: list[str], top: int | None = None) -> list[list[str]]:
     """The table rows every format shows (unescaped), then a chance reference row."""
     digits = ranking_digits(lb)
-    rows = [[rank_text(e), e.encoder_label, e.clusterer_label, e.modalities, *(cell_text(lb, e, m, digits) for m in metrics),
-             str(len(e.cells)), fmt(e.timing("fit_s"), math.nan, 2)] for e in lb.entries[:top]]  # fmt: skip
+    rows = [
+        [
+            rank_text(e),
+            e.encoder_label,
+            e.clusterer_label,
+            e.modalities,
+            *(cell_text(lb, e, m, digits) for m in metrics),
+            str(len(e.cells)),
+            fmt(e.timing("fit_s"), math.nan, 2),
+        ]
+        for e in lb.entries[:top]
+    ]
     if lb.chance is not None:
-        rows.append(["ref", "chance", "best cell's clusters shuffled", "",
-                     *(chance_text(lb, digits) if m == lb.metric else "" for m in metrics), "", ""])  # fmt: skip
+        rows.append(
+            [
+                "ref",
+                "chance",
+                "best cell's clusters shuffled",
+                "",
+                *(chance_text(lb, digits) if m == lb.metric else "" for m in metrics),
+                "",
+                "",
+            ]
+        )
     if lb.ceiling is not None:
         values = [ceiling_value(lb, m) for m in metrics]
-        rows.append(["ref", "ceiling", "supervised gradient boosting (CV)", "audio",
-                     *("" if v is None else f"{v:.{digits}f}" for v in values), "", ""])  # fmt: skip
+        rows.append(
+            [
+                "ref",
+                "ceiling",
+                "supervised gradient boosting (CV)",
+                "audio",
+                *("" if v is None else f"{v:.{digits}f}" for v in values),
+                "",
+                "",
+            ]
+        )
     return rows
 
 
@@ -127,24 +155,42 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def problem_rows(problems: list[CellRecord]) -> list[list[str]]:
-    return [[p.status, entry_label(p.encoder, p.encoder_args), entry_label(p.clusterer, p.clusterer_args),
-             str(p.seed), p.reason or ""] for p in problems]  # fmt: skip
+    return [
+        [
+            p.status,
+            entry_label(p.encoder, p.encoder_args),
+            entry_label(p.clusterer, p.clusterer_args),
+            str(p.seed),
+            p.reason or "",
+        ]
+        for p in problems
+    ]
 
 
 def summary_line(lb: Leaderboard) -> str:
     info = lb.dataset
-    size = f"{info.n_tracks:,} tracks, primary label {md_escape(info.primary_label)}" if info else "dataset details not stored"
+    size = (
+        f"{info.n_tracks:,} tracks, primary label {md_escape(info.primary_label)}"
+        if info
+        else "dataset details not stored"
+    )
     direction = "higher is better" if lb.higher_is_better else "lower is better"
-    return (f"Dataset **{md_escape(lb.dataset_name)}** ({size}; fingerprint {lb.fingerprint[:12]}). "
-            f"Ranked by **{md_escape(lb.metric)}** ({direction}) over {len(lb.entries)} configurations and "
-            f"{lb.n_cells} cells; newest cell {lb.newest[:19].replace('T', ' ')} UTC.")  # fmt: skip
+    return (
+        f"Dataset **{md_escape(lb.dataset_name)}** ({size}; fingerprint {lb.fingerprint[:12]}). "
+        f"Ranked by **{md_escape(lb.metric)}** ({direction}) over {len(lb.entries)} configurations and "
+        f"{lb.n_cells} cells; newest cell {lb.newest[:19].replace('T', ' ')} UTC."
+    )
 
 
 def rows_note(lb: Leaderboard) -> str:
     """What the loader did to the file's rows (dropped, imputed, columns left out), or ""."""
     args = lb.dataset.args if lb.dataset else {}
     read, kept = args.get("rows_read"), args.get("rows_kept")
-    counts = f"{kept:,} of the {read:,} rows read were used ({read - kept:,} dropped, {100 * (read - kept) / read:.1f} %)" if read else ""
+    counts = (
+        f"{kept:,} of the {read:,} rows read were used ({read - kept:,} dropped, {100 * (read - kept) / read:.1f} %)"
+        if read
+        else ""
+    )
     notes = "; ".join(str(n) for n in args.get("notes", ()))
     return "Loading: " + "; ".join(filter(None, [counts, notes])) + "." if counts or notes else ""
 
@@ -157,7 +203,10 @@ def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None
     lines = [f"# musicbench leaderboard: {md_escape(lb.dataset_name)}", "", summary_line(lb), ""]
     lines += _md_table(header, rows) if rows else ["No cell finished with a value of this metric."]
     if "@latent" in lb.metric:
-        lines += ["", "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders."]
+        lines += [
+            "",
+            "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders.",
+        ]
     lines += ["", TIES_NOTE + f" Resampling: {lb.bootstrap}.", "", CHANCE_NOTE, "", CEILING_NOTE, "", SPACES_NOTE]
     lines += ["", md_escape(rows_note(lb))] if rows_note(lb) else []
     if lb.unranked:
@@ -170,8 +219,12 @@ def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None
         lines += _md_table(["status", "encoder", "clusterer", "seed", "reason"], escaped)
     else:
         lines += ["None."]
-    lines += ["", "Generated by `bench leaderboard` from the result store only; full figures per metric "
-              f"are in `{md_escape(stem or lb.dataset_name)}.csv`.", ""]  # fmt: skip
+    lines += [
+        "",
+        "Generated by `bench leaderboard` from the result store only; full figures per metric "
+        f"are in `{md_escape(stem or lb.dataset_name)}.csv`.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -193,24 +246,58 @@ def to_csv(lb: Leaderboard) -> str:
     digits = ranking_digits(lb)
     writer.writerow(header)
     for e in lb.entries:
-        base = [e.rank, e.tied, "ok", e.encoder, json.dumps(e.encoder_args, sort_keys=True), e.clusterer,
-                json.dumps(e.clusterer_args, sort_keys=True), " ".join(str(c.seed) for c in e.cells), ""]  # fmt: skip
-        figures = [_csv_number(x, digits if m == lb.metric and s == "mean" else None)
-                   for m in lb.metric_names for s, x in (("mean", e.mean(m)), ("std", e.std(m)))]  # fmt: skip
+        base = [
+            e.rank,
+            e.tied,
+            "ok",
+            e.encoder,
+            json.dumps(e.encoder_args, sort_keys=True),
+            e.clusterer,
+            json.dumps(e.clusterer_args, sort_keys=True),
+            " ".join(str(c.seed) for c in e.cells),
+            "",
+        ]
+        figures = [
+            _csv_number(x, digits if m == lb.metric and s == "mean" else None)
+            for m in lb.metric_names
+            for s, x in (("mean", e.mean(m)), ("std", e.std(m)))
+        ]
         interval = [_csv_number(e.low, digits), _csv_number(e.high, digits), lb.far_from_classes(e)]
         writer.writerow(base + figures + [f"{e.timing(t):.6g}" for t in timings] + interval)
     for p in lb.problems:
-        writer.writerow(["", "", p.status, p.encoder, json.dumps(p.encoder_args, sort_keys=True), p.clusterer,
-                         json.dumps(p.clusterer_args, sort_keys=True), p.seed, p.reason or ""]
-                        + [""] * (2 * len(lb.metric_names) + len(timings) + 3))  # fmt: skip
+        writer.writerow(
+            [
+                "",
+                "",
+                p.status,
+                p.encoder,
+                json.dumps(p.encoder_args, sort_keys=True),
+                p.clusterer,
+                json.dumps(p.clusterer_args, sort_keys=True),
+                p.seed,
+                p.reason or "",
+            ]
+            + [""] * (2 * len(lb.metric_names) + len(timings) + 3)
+        )
     if lb.chance is not None:
-        writer.writerow(["", "", "chance", "chance", "", "", "", "", "best cell's clusters shuffled"]
-                        + [_csv_number(lb.chance[0], digits) if m == lb.metric and s == "mean" else ""
-                           for m in lb.metric_names for s in ("mean", "std")]
-                        + [""] * len(timings) + ["", _csv_number(lb.chance[1], digits), ""])  # fmt: skip
+        writer.writerow(
+            ["", "", "chance", "chance", "", "", "", "", "best cell's clusters shuffled"]
+            + [
+                _csv_number(lb.chance[0], digits) if m == lb.metric and s == "mean" else ""
+                for m in lb.metric_names
+                for s in ("mean", "std")
+            ]
+            + [""] * len(timings)
+            + ["", _csv_number(lb.chance[1], digits), ""]
+        )
     if lb.ceiling is not None:
-        writer.writerow(["", "", "ceiling", "ceiling", "", "", "", "", str(lb.ceiling.get("method", ""))]
-                        + [_csv_number(v, None) if s == "mean" and (v := ceiling_value(lb, m)) is not None else ""
-                           for m in lb.metric_names for s in ("mean", "std")]
-                        + [""] * (len(timings) + 3))  # fmt: skip
+        writer.writerow(
+            ["", "", "ceiling", "ceiling", "", "", "", "", str(lb.ceiling.get("method", ""))]
+            + [
+                _csv_number(v, None) if s == "mean" and (v := ceiling_value(lb, m)) is not None else ""
+                for m in lb.metric_names
+                for s in ("mean", "std")
+            ]
+            + [""] * (len(timings) + 3)
+        )
     return buffer.getvalue()

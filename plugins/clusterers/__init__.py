@@ -36,9 +36,9 @@ from hdbscan import HDBSCAN
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
+from musicbench import hookimpl
 from musicbench.plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
 from musicbench.plugins.clusterers.dbscan import DBSCAN, DEFAULT_CHUNK_MEMORY
-from musicbench import hookimpl
 
 FLOAT = 8
 AGGLOMERATIVE_MAX_SAMPLES = 100_000
@@ -101,25 +101,36 @@ def _hdbscan_auto(n_samples: int, n_clusters: int) -> dict[str, int]:
 @hookimpl
 def register_clusterers(register: Any) -> None:
     register(
-        "kmeans", KMeans, defaults={"n_init": 10},
+        "kmeans",
+        KMeans,
+        defaults={"n_init": 10},
         description="k-means (scikit-learn), n_init restarts, the best kept",
         memory_bytes=_kmeans_memory,
-    )  # fmt: skip
+    )
     register(
-        "gmm", GaussianMixture, defaults={"covariance_type": "full"},
+        "gmm",
+        GaussianMixture,
+        defaults={"covariance_type": "full"},
         description="Gaussian mixture with full covariances (scikit-learn)",
-        n_clusters_param="n_components", memory_bytes=_gmm_memory,
-    )  # fmt: skip
+        n_clusters_param="n_components",
+        memory_bytes=_gmm_memory,
+    )
     register(
-        "agglomerative", AgglomerativeClustering, defaults={"linkage": "ward"},
-        memory_bytes=_agglomerative_memory, max_samples=_agglomerative_size,
-    )  # fmt: skip
+        "agglomerative",
+        AgglomerativeClustering,
+        defaults={"linkage": "ward"},
+        memory_bytes=_agglomerative_memory,
+        max_samples=_agglomerative_size,
+    )
     register("dbscan", DBSCAN, memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
     register(
-        "hdbscan", HDBSCAN,
+        "hdbscan",
+        HDBSCAN,
         # One core-distance job, like every other plugin under the runner's one
         # thread per worker: --jobs N, not each clusterer, decides the cores used.
         defaults={"core_dist_n_jobs": 1},
         description="HDBSCAN (hdbscan package): noise is -1, outlier scores in outlier_scores_",
-        auto_params=_hdbscan_auto, memory_bytes=_hdbscan_memory, max_samples=_hdbscan_size,
-    )  # fmt: skip
+        auto_params=_hdbscan_auto,
+        memory_bytes=_hdbscan_memory,
+        max_samples=_hdbscan_size,
+    )

@@ -24,8 +24,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 
-from musicbench.plugins.clusterers.validation import check_features
 from musicbench.errors import ConfigError
+from musicbench.plugins.clusterers.validation import check_features
 
 VECTOR_LINKAGES = ("ward", "centroid", "median", "single")
 """Built by ``fastcluster.linkage_vector`` from the features: O(n) memory."""
@@ -114,13 +114,9 @@ class AgglomerativeClustering(ClusterMixin, BaseEstimator):
         if self.linkage not in linkages:
             raise ConfigError(f"agglomerative: linkage must be one of {linkages}, got {self.linkage!r}.")
         if self.linkage in EUCLIDEAN_ONLY and self.metric != "euclidean":
-            raise ConfigError(
-                f"agglomerative: {self.linkage} linkage needs metric='euclidean', got {self.metric!r}."
-            )
+            raise ConfigError(f"agglomerative: {self.linkage} linkage needs metric='euclidean', got {self.metric!r}.")
         k = self.n_clusters
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n_samples:
             raise ConfigError(
-                f"agglomerative: n_clusters must be an integer from 1 to the number of rows "
-                f"({n_samples}), got {k!r}."
+                f"agglomerative: n_clusters must be an integer from 1 to the number of rows ({n_samples}), got {k!r}."
             )
-

@@ -30,9 +30,9 @@ from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
+from musicbench.errors import ConfigError, ResourceLimitError
 from musicbench.plugins.clusterers.dbscan_core import dbscan_labels
 from musicbench.plugins.clusterers.validation import check_features
-from musicbench.errors import ConfigError, ResourceLimitError
 
 GUARD_SAMPLE = 1_000
 """Points whose neighbourhoods are counted to predict the memory and time, and size the chunks."""
@@ -132,9 +132,12 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         min_samples = min(n, int(self.min_samples) if self.min_samples is not None else max(3, 2 * d))
         neighbours = NearestNeighbors(
-            n_neighbors=min_samples, metric=self.metric, algorithm=self.algorithm,
-            leaf_size=self.leaf_size, n_jobs=self.n_jobs,
-        ).fit(X)  # fmt: skip
+            n_neighbors=min_samples,
+            metric=self.metric,
+            algorithm=self.algorithm,
+            leaf_size=self.leaf_size,
+            n_jobs=self.n_jobs,
+        ).fit(X)
         if self.eps is None:
             probe = X[_sample(n, int(self.knee_sample), rng)]
             k_distances = neighbours.kneighbors(probe, return_distance=True)[0][:, -1]
@@ -147,9 +150,13 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         rows_per_chunk = self._plan_chunks(X, neighbours, eps, rng)
         if rows_per_chunk is None:  # every neighbourhood fits at once
             fitted = SklearnDBSCAN(
-                eps=eps, min_samples=min_samples, metric=self.metric, algorithm=self.algorithm,
-                leaf_size=self.leaf_size, n_jobs=self.n_jobs,
-            ).fit(X)  # fmt: skip
+                eps=eps,
+                min_samples=min_samples,
+                metric=self.metric,
+                algorithm=self.algorithm,
+                leaf_size=self.leaf_size,
+                n_jobs=self.n_jobs,
+            ).fit(X)
             labels, core = fitted.labels_, fitted.core_sample_indices_
         else:
             labels, core = dbscan_labels(neighbours, X, eps, min_samples, rows_per_chunk)
@@ -176,10 +183,12 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         fits in it; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``."""
         n = X.shape[0]
         probe = X[_sample(n, GUARD_SAMPLE, rng)]
-        sizes = np.concatenate([  # a few rows at a time: the sample's own neighbourhoods can be large
-            np.diff(neighbours.radius_neighbors_graph(probe[start : start + PROBE_ROWS], radius=eps).indptr)
-            for start in range(0, len(probe), PROBE_ROWS)
-        ])
+        sizes = np.concatenate(
+            [  # a few rows at a time: the sample's own neighbourhoods can be large
+                np.diff(neighbours.radius_neighbors_graph(probe[start : start + PROBE_ROWS], radius=eps).indptr)
+                for start in range(0, len(probe), PROBE_ROWS)
+            ]
+        )
         pairs = n * float(sizes.mean())
         if pairs > MAX_NEIGHBOUR_PAIRS:
             raise ResourceLimitError(

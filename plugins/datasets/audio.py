@@ -6,18 +6,19 @@ import hashlib
 import json
 import os
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from musicbench.contracts import MISSING_LABEL, Dataset
+from musicbench.errors import ConfigError, DataError
 from musicbench.plugins.datasets.audio_extract import Extraction, FeatureCache, extract_folder
 from musicbench.plugins.datasets.audio_features import FEATURE_NAMES, SAMPLE_RATE, recipe_params, require_librosa
 from musicbench.plugins.datasets.base import LoaderBase
 from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench.plugins.datasets.sidecar import sidecar_texts
 from musicbench.plugins.datasets.tables import fingerprint, read_table, require_columns, text_column
-from musicbench.contracts import MISSING_LABEL, Dataset
-from musicbench.errors import ConfigError, DataError
 
 FOLDER_LABEL = "genre"
 """The dataset's label from the folder layout; the extracted table calls it ``label``, as GTZAN."""
@@ -85,7 +86,9 @@ class AudioDataset(LoaderBase):
             raise ConfigError("audio: pass the folder of audio files with --data DIR.")
         root = Path(self.path).expanduser()
         if not root.is_dir():
-            raise DataError(f"audio: {root} is not a folder; pass the folder that holds the audio files with --data DIR.")
+            raise DataError(
+                f"audio: {root} is not a folder; pass the folder that holds the audio files with --data DIR."
+            )
         for name in ("segment_seconds", "min_seconds"):
             value = getattr(self, name)
             if value is not None and not float(value) > 0:
@@ -101,7 +104,9 @@ class AudioDataset(LoaderBase):
         root = self._check()
         require_librosa()
         params = {**recipe_params(int(self.sample_rate), self.segment_seconds), "min_seconds": float(self.min_seconds)}
-        done = extract_folder(root, params, jobs=int(self.jobs or os.cpu_count() or 1), cache=FeatureCache(self.cache_dir))
+        done = extract_folder(
+            root, params, jobs=int(self.jobs or os.cpu_count() or 1), cache=FeatureCache(self.cache_dir)
+        )
         usable = {name: r for name, r in done.results.items() if not r.skipped}
         if not usable:
             raise DataError(
@@ -148,14 +153,14 @@ class AudioDataset(LoaderBase):
             raise DataError(f"audio: the filename column of {path} repeats a name; each file must appear once.")
         bases = [PurePosixPath(n).name for n in names]
         unique_bases = len(set(bases)) == len(bases)
-        row_of = [by_key.get(n, by_key.get(b) if unique_bases else None) for n, b in zip(names, bases)]
+        row_of = [by_key.get(n, by_key.get(b) if unique_bases else None) for n, b in zip(names, bases, strict=True)]
         if all(r is None for r in row_of):
             raise DataError(
                 f"audio: no file name in the filename column of {path} matches an audio file under {root} "
                 f"(first name in the CSV: {keys[0]!r}; first audio file: {names[0]!r}). Use the path under "
                 "the folder, or the bare file name."
             )
-        result = {}
+        result: dict[str, Any] = {}
         for column in columns:
             values = text_column(frame[column])
             picked = np.array([values[r] if r is not None else MISSING_LABEL for r in row_of], dtype=object)
@@ -166,18 +171,23 @@ class AudioDataset(LoaderBase):
         table, done = self.extract()
         label_columns = [c for c in table.columns[2 + len(FEATURE_NAMES) :] if c != "lyrics"]
         raw = table[list(FEATURE_NAMES)].to_numpy(dtype=np.float64)
-        labels = {FOLDER_LABEL if c == "label" and self.labels_file is None else c: text_column(table[c]) for c in label_columns}
+        labels = {
+            FOLDER_LABEL if c == "label" and self.labels_file is None else c: text_column(table[c])
+            for c in label_columns
+        }
         texts = {"lyrics": text_column(table["lyrics"])} if "lyrics" in table else {}
         params = {k: v for k, v in self.get_params().items() if k not in ("path", "jobs", "cache_dir")}
         params.update(recipe_params(int(self.sample_rate), self.segment_seconds))
         # The source is what the table was made of: each used file's bytes, its labels and texts.
         source = hashlib.sha256(
             json.dumps(
-                {"files": {n: d for n, d in done.digests.items() if n not in done.skipped},
-                 "table": pd.util.hash_pandas_object(table, index=False).tolist()},
+                {
+                    "files": {n: d for n, d in done.digests.items() if n not in done.skipped},
+                    "table": pd.util.hash_pandas_object(table, index=False).tolist(),
+                },
                 sort_keys=True,
             ).encode()
-        ).hexdigest()  # fmt: skip
+        ).hexdigest()
         notes = [f"{done.extracted} file(s) extracted, {done.cached} from the cache"]
         if done.skipped:
             first = next(iter(done.skipped.items()))

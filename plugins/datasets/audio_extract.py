@@ -134,13 +134,21 @@ class FeatureCache:
 
 def _progress(console: Console, total: int) -> Progress:
     return Progress(
-        TextColumn("[bold]audio"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
-        console=console, disable=not console.is_terminal or total == 0,
-    )  # fmt: skip
+        TextColumn("[bold]audio"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=not console.is_terminal or total == 0,
+    )
 
 
-def _compute(todo: Sequence[tuple[str, Path]], params: Mapping[str, Any], jobs: int) -> Iterator[tuple[str, FileResult]]:
+def _compute(
+    todo: Sequence[tuple[str, Path]], params: Mapping[str, Any], jobs: int
+) -> Iterator[tuple[str, FileResult]]:
     if jobs <= 1 or len(todo) <= 1:
         for name, path in todo:
             yield name, extract_file(path, params)
@@ -199,10 +207,14 @@ def extract_folder(
             done.skipped[name] = result.skipped
     done.skipped = dict(sorted(done.skipped.items()))
     for name, reason in done.skipped.items():
-        console.print(f"[yellow]skipped[/] {escape(str(root / name))}: {escape(reason)}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]skipped[/] {escape(str(root / name))}: {escape(reason)}", highlight=False, soft_wrap=True
+        )
     console.print(
         f"audio: {len(audio)} audio file(s) under {root}: {done.extracted} extracted, {done.cached} from the cache "
         f"({cache.root}); {len(done.skipped)} file(s) skipped.",
-        highlight=False, soft_wrap=True, markup=False,
-    )  # fmt: skip
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
     return done

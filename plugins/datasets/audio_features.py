@@ -40,9 +40,15 @@ RECIPE_VERSION = 1
 """Bumped whenever the numbers the recipe produces change: part of the cache key."""
 
 _STATISTICS = (
-    "chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
-    "zero_crossing_rate", "harmony", "perceptr",
-)  # fmt: skip
+    "chroma_stft",
+    "rms",
+    "spectral_centroid",
+    "spectral_bandwidth",
+    "rolloff",
+    "zero_crossing_rate",
+    "harmony",
+    "perceptr",
+)
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"{name}_{stat}" for name in _STATISTICS for stat in ("mean", "var")),
     "tempo",

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from musicbench.contracts import Dataset
+from musicbench.errors import DataError
 from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench.plugins.datasets.reading import line_numbers
 from musicbench.plugins.datasets.tables import (
@@ -20,8 +22,6 @@ from musicbench.plugins.datasets.tables import (
     numeric_features,
     text_column,
 )
-from musicbench.contracts import Dataset
-from musicbench.errors import DataError
 
 
 class LoaderBase(BaseEstimator):

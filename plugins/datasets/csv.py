@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError, DataError
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
 from musicbench.plugins.datasets.sidecar import sidecar_texts
 from musicbench.plugins.datasets.tables import (
@@ -19,8 +21,6 @@ from musicbench.plugins.datasets.tables import (
     select_features,
     text_column,
 )
-from musicbench.contracts import Dataset
-from musicbench.errors import ConfigError, DataError
 
 
 class CsvDataset(LoaderBase):
@@ -126,7 +126,9 @@ class CsvDataset(LoaderBase):
             skipped = [c for c in frame.columns if c not in non_features and c not in available]
             if skipped:  # never silently: a decimal comma or a placeholder would hide a feature
                 listing = ", ".join(map(repr, skipped[:12])) + (" ..." if len(skipped) > 12 else "")
-                notes = [f"left out {len(skipped)} non-numeric column(s): {listing} (name them with -P features=... to use them)"]
+                notes = [
+                    f"left out {len(skipped)} non-numeric column(s): {listing} (name them with -P features=... to use them)"
+                ]
         else:
             available = [c for c in frame.columns if c not in non_features]
         if wanted is None and id_column is None:
@@ -175,7 +177,9 @@ def _mostly_numeric(column: pd.Series) -> bool:
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
 
 
-def _with_sidecar_lyrics(frame: pd.DataFrame, folder: str | os.PathLike[str], id_column: str | None, texts: list[str]) -> pd.DataFrame:
+def _with_sidecar_lyrics(
+    frame: pd.DataFrame, folder: str | os.PathLike[str], id_column: str | None, texts: list[str]
+) -> pd.DataFrame:
     """``frame`` with a ``lyrics`` column read from one ``.txt`` file per id."""
     if id_column is None or "lyrics" in texts:
         raise ConfigError("csv: lyrics_dir needs id_column (the file names) and no lyrics text column.")

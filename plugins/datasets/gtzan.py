@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from musicbench.contracts import Dataset
 from musicbench.plugins.datasets.base import LoaderBase, build_dataset
 from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
-from musicbench.contracts import Dataset
 
 NON_FEATURES = ("filename", "length", "label")
 DEFAULT_FILE = "gtzan_features_30_sec.csv"

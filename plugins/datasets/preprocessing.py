@@ -19,9 +19,7 @@ def preprocess(X: np.ndarray, method: str) -> np.ndarray:
     Constant columns become zeros.
     """
     if method not in PREPROCESSING:
-        raise ConfigError(
-            f"Unknown preprocessing {method!r}; expected one of {', '.join(PREPROCESSING)}."
-        )
+        raise ConfigError(f"Unknown preprocessing {method!r}; expected one of {', '.join(PREPROCESSING)}.")
     X = np.asarray(X, dtype=np.float64)
     if method == "none":
         return X.astype(np.float32)

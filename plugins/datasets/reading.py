@@ -88,11 +88,13 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> str:
     try:
         text = data.decode(_codec(encoding))
     except LookupError:
-        raise ConfigError(f"Unknown encoding {name!r} for {path}: use a Python codec name such as utf-8 or latin-1.") from None
+        raise ConfigError(
+            f"Unknown encoding {name!r} for {path}: use a Python codec name such as utf-8 or latin-1."
+        ) from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
-            f"{path} is not valid {name}: byte {data[exc.start:exc.start + 1]!r} on line {line} cannot be "
+            f"{path} is not valid {name}: byte {data[exc.start : exc.start + 1]!r} on line {line} cannot be "
             f"decoded. Pass the file's encoding, for example -P encoding=latin-1 (or cp1252), or save "
             "the file as UTF-8."
         ) from None
@@ -169,7 +171,7 @@ def read_csv_text(path: Path, dataset: str, *, encoding: str | None = None, sep:
         sep = ","  # "-P sep=," reaches here as an empty list (a comma splits -P values)
     if isinstance(sep, str):
         sep = SEPARATOR_NAMES.get(sep.lower(), sep)
-    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n"):
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n'):
         raise ConfigError(
             f"{dataset}: sep must be one character such as ',' or ';' (or tab, comma, semicolon, pipe), got {sep!r}."
         )
@@ -191,7 +193,9 @@ def read_csv_text(path: Path, dataset: str, *, encoding: str | None = None, sep:
         raise DataError(f"{dataset}: the file {path} has no header row or no data.")
     _check_header(path, header[0], sep)
     try:
-        frame = pd.read_csv(io.BytesIO(data), sep=sep, encoding=_codec(encoding), low_memory=False, skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.BytesIO(data), sep=sep, encoding=_codec(encoding), low_memory=False, skip_blank_lines=True
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"{dataset}: the file {path} has no header row or no data.") from None
     except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:

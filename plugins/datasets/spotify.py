@@ -5,19 +5,30 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from musicbench.plugins.datasets.base import LoaderBase, build_dataset
-from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError, DataError
+from musicbench.plugins.datasets.base import LoaderBase, build_dataset
+from musicbench.plugins.datasets.tables import read_table, require_columns, resolve_path, select_features
 
 AUDIO_FEATURES = (
-    "danceability", "energy", "key", "loudness", "mode", "speechiness",
-    "acousticness", "instrumentalness", "liveness", "valence", "tempo", "duration_ms",
-)  # fmt: skip
+    "danceability",
+    "energy",
+    "key",
+    "loudness",
+    "mode",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+    "duration_ms",
+)
 REQUIRED = ("track_id", "track_name", "playlist_genre", "playlist_subgenre", *AUDIO_FEATURES)
 DEFAULT_FILE = "spotify_songs_tidytuesday.csv"
 DEDUPE_RULES = ("first", "none")
@@ -90,7 +101,9 @@ class SpotifyDataset(LoaderBase):
         context = [self.context] if isinstance(self.context, str) else list(self.context)
         unknown = [c for c in context if c not in CONTEXT_COLUMNS]
         if unknown:
-            raise ConfigError(f"spotify: unknown context column(s) {', '.join(unknown)}; available: {', '.join(CONTEXT_COLUMNS)}.")
+            raise ConfigError(
+                f"spotify: unknown context column(s) {', '.join(unknown)}; available: {', '.join(CONTEXT_COLUMNS)}."
+            )
         if context:
             frame = _with_context(frame, context, path)
         notes = []
@@ -123,7 +136,7 @@ class SpotifyDataset(LoaderBase):
 def _with_context(frame: pd.DataFrame, context: list[str], path: os.PathLike[str]) -> pd.DataFrame:
     """``frame`` with a ``release_year`` column parsed from the album's release date."""
     needed = [c for c in ("track_album_release_date" if c == "release_year" else c for c in context)]
-    require_columns(frame, needed, path, "spotify")
+    require_columns(frame, needed, Path(path), "spotify")
     if "release_year" not in context:
         return frame
     dates = frame["track_album_release_date"].astype(str).str.strip()

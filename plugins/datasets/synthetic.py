@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from musicbench.contracts import MISSING_LABEL, Dataset
+from musicbench.errors import ConfigError
 from musicbench.plugins.datasets.base import LoaderBase
 from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench.plugins.datasets.spotify import AUDIO_FEATURES
 from musicbench.plugins.datasets.tables import fingerprint, select_features
-from musicbench.contracts import MISSING_LABEL, Dataset
-from musicbench.errors import ConfigError
 
 GENERATOR_VERSION = 1  # bump whenever the generated numbers change
 LATENT_DIM = 4
@@ -120,7 +120,7 @@ class SyntheticDataset(LoaderBase):
             track_ids=np.array([f"syn{self.seed}-{i:07d}" for i in range(n)], dtype=object),
             labels={
                 "genre": names[genre],
-                "subgenre": np.array([f"{names[g]}-{s}" for g, s in zip(genre, subgenre)], dtype=object),
+                "subgenre": np.array([f"{names[g]}-{s}" for g, s in zip(genre, subgenre, strict=True)], dtype=object),
                 "language": np.where(has_lyrics, np.array(LANGUAGES, dtype=object)[language], MISSING_LABEL),
             },
             texts=texts,
@@ -147,20 +147,22 @@ def _audio_features(latent: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     n = latent.shape[0]
     # A fixed random mixing: every feature depends on several latent directions.
     h = latent @ rng.normal(0.0, 0.6, size=(LATENT_DIM, 10)) + rng.normal(0.0, 0.35, size=(n, 10))
-    return np.column_stack([
-        _sigmoid(h[:, 0]),                                   # danceability
-        _sigmoid(h[:, 1] + 0.5),                             # energy
-        rng.integers(0, 12, size=n),                         # key: no genre signal, as in Spotify
-        -4.0 - 6.0 * np.log1p(np.exp(-h[:, 2])),             # loudness, dB, <= -4
-        (rng.random(n) < _sigmoid(h[:, 3])).astype(float),   # mode
-        _sigmoid(h[:, 4] - 2.0) ** 2,                        # speechiness: skewed to 0
-        _sigmoid(h[:, 5] - 1.0) ** 2,                        # acousticness
-        _sigmoid(2.0 * h[:, 6] - 4.0) ** 3,                  # instrumentalness: mostly ~0
-        0.05 + 0.6 * _sigmoid(h[:, 7] - 2.0),                # liveness
-        _sigmoid(h[:, 8]),                                   # valence
-        120.0 + 30.0 * np.tanh(h[:, 9]),                     # tempo, BPM
-        np.clip(215_000 + 35_000 * (h[:, 9] - h[:, 2]), 30_000, None),  # duration_ms
-    ])  # fmt: skip
+    return np.column_stack(
+        [
+            _sigmoid(h[:, 0]),  # danceability
+            _sigmoid(h[:, 1] + 0.5),  # energy
+            rng.integers(0, 12, size=n),  # key: no genre signal, as in Spotify
+            -4.0 - 6.0 * np.log1p(np.exp(-h[:, 2])),  # loudness, dB, <= -4
+            (rng.random(n) < _sigmoid(h[:, 3])).astype(float),  # mode
+            _sigmoid(h[:, 4] - 2.0) ** 2,  # speechiness: skewed to 0
+            _sigmoid(h[:, 5] - 1.0) ** 2,  # acousticness
+            _sigmoid(2.0 * h[:, 6] - 4.0) ** 3,  # instrumentalness: mostly ~0
+            0.05 + 0.6 * _sigmoid(h[:, 7] - 2.0),  # liveness
+            _sigmoid(h[:, 8]),  # valence
+            120.0 + 30.0 * np.tanh(h[:, 9]),  # tempo, BPM
+            np.clip(215_000 + 35_000 * (h[:, 9] - h[:, 2]), 30_000, None),  # duration_ms
+        ]
+    )
 
 
 def _languages(genre: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -56,9 +56,7 @@ def fingerprint(source: str, params: Mapping[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def read_table(
-    path: Path, dataset: str, *, encoding: str | None = None, sep: str | None = None
-) -> pd.DataFrame:
+def read_table(path: Path, dataset: str, *, encoding: str | None = None, sep: str | None = None) -> pd.DataFrame:
     """Read a CSV file, refusing a missing, empty, damaged or ambiguous one clearly.
 
     See :func:`~musicbench.plugins.datasets.reading.read_csv_text` for what is
@@ -115,9 +113,7 @@ def numeric_features(
     column's median (the medians are in the notes); ``error`` fails at the first one.
     """
     if nonfinite not in NONFINITE_RULES:
-        raise ConfigError(
-            f"{dataset}: nonfinite must be one of {', '.join(NONFINITE_RULES)}, got {nonfinite!r}."
-        )
+        raise ConfigError(f"{dataset}: nonfinite must be one of {', '.join(NONFINITE_RULES)}, got {nonfinite!r}.")
     if not columns:
         raise DataError(f"{dataset}: {path} has no numeric feature columns to use.")
     placeholders = set(_placeholders(na_values))
@@ -132,8 +128,8 @@ def numeric_features(
         bad[:, j] = (values.isna() & raw.notna()).to_numpy()
         matrix[:, j] = values.to_numpy(dtype=np.float64, na_value=np.nan)
     if bad.any():
-        row, col = np.argwhere(bad)[0]  # the first bad line, then its first bad column
-        bad_columns = [columns[j] for j in np.flatnonzero(bad.any(axis=0))]
+        row, col = (int(i) for i in np.argwhere(bad)[0])  # the first bad line, then its first bad column
+        bad_columns = [columns[int(j)] for j in np.flatnonzero(bad.any(axis=0))]
         value = frame[columns[col]].iloc[row]
         raise DataError(
             f"{dataset}: column {columns[col]!r} of {path} must be numeric, but line {lines[row]} "
@@ -144,7 +140,7 @@ def numeric_features(
             "with -P features=...; if the file uses decimal commas or another separator, pass -P sep=..."
         )
     finite = np.isfinite(matrix)
-    keep = finite.all(axis=1)
+    keep: np.ndarray = np.asarray(finite.all(axis=1))
     notes: list[str] = []
     if not keep.all():
         first_row, first_col = np.argwhere(~finite)[0]
@@ -158,7 +154,7 @@ def numeric_features(
             )
         if nonfinite == "impute":
             medians = {}
-            for j in np.flatnonzero(~finite.all(axis=0)):
+            for j in map(int, np.flatnonzero(~finite.all(axis=0))):
                 present = matrix[finite[:, j], j]
                 if present.size == 0:
                     raise DataError(
@@ -192,8 +188,7 @@ def select_features(
     unknown = [c for c in [*chosen, *drop] if c not in available]
     if unknown:
         raise ConfigError(
-            f"{dataset}: unknown feature column(s) {', '.join(unknown)}; "
-            f"available: {', '.join(available)}."
+            f"{dataset}: unknown feature column(s) {', '.join(unknown)}; available: {', '.join(available)}."
         )
     result = [c for c in chosen if c not in set(drop)]
     if not result:
@@ -207,8 +202,15 @@ def select_features(
 _LIMITS = {"standardize": 1e150, "yeo-johnson": 1e150, "none": float(np.finfo(np.float32).max)}
 
 
-def check_magnitudes(raw: np.ndarray, processed: np.ndarray | None, columns: Sequence[str],
-                     lines: np.ndarray, path: Path, dataset: str, preprocessing: str) -> None:  # fmt: skip
+def check_magnitudes(
+    raw: np.ndarray,
+    processed: np.ndarray | None,
+    columns: Sequence[str],
+    lines: np.ndarray,
+    path: Path,
+    dataset: str,
+    preprocessing: str,
+) -> None:
     """Refuse a value that would overflow in ``preprocessing`` (before or after it ran).
 
     Naming the column, the line and the value: an overflow otherwise poisons the
@@ -234,8 +236,9 @@ MIN_ROWS_FOR_ID_CHECK = 10
 """A few rows with distinct labels are a plausible toy table, not a sign of an id."""
 
 
-def check_labels(labels: Mapping[str, np.ndarray], columns: Mapping[str, str], primary: str,
-                 path: Path, dataset: str) -> list[str]:  # fmt: skip
+def check_labels(
+    labels: Mapping[str, np.ndarray], columns: Mapping[str, str], primary: str, path: Path, dataset: str
+) -> list[str]:
     """Refuse a primary label that cannot score a clustering; notes for the others.
 
     An empty label column, or one with a different label on every track (an id, not
@@ -250,8 +253,10 @@ def check_labels(labels: Mapping[str, np.ndarray], columns: Mapping[str, str], p
         if known.size == 0:
             problem = f"the label column {columns[name]!r} of {path} is empty on every row kept"
         elif distinct == known.size and known.size >= MIN_ROWS_FOR_ID_CHECK:
-            problem = (f"the label column {columns[name]!r} of {path} has a different value on every one of its "
-                       f"{known.size} labelled rows: it identifies tracks, it does not group them")  # fmt: skip
+            problem = (
+                f"the label column {columns[name]!r} of {path} has a different value on every one of its "
+                f"{known.size} labelled rows: it identifies tracks, it does not group them"
+            )
         elif distinct == 1 and name == primary:
             notes.append(f"the label column {columns[name]!r} has a single class: external metrics are 0 or undefined")
         if problem is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from musicbench import hookimpl
 from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
 from musicbench.plugins.encoders.idec import IDEC
 from musicbench.plugins.encoders.multimodal import MultimodalVAE
@@ -17,7 +18,6 @@ from musicbench.plugins.encoders.precomputed import PrecomputedEncoder
 from musicbench.plugins.encoders.text import TextEncoder
 from musicbench.plugins.encoders.vade import VaDE
 from musicbench.plugins.encoders.vae import VAE, AutoEncoder
-from musicbench import hookimpl
 
 QUICK = {"epochs": 2, "batch_size": 64}
 """Training short enough for the contract checks (``check_params``)."""
@@ -34,8 +34,13 @@ def register_encoders(register: Any) -> None:
     register("raw", RawEncoder)
     register("text", TextEncoder, check_params={"n_components": 8})
     register("pca", PCAEncoder)
-    register("umap", UMAPEncoder, check_params={"n_components": 2}, preload="musicbench.plugins.encoders.umap_warmup",
-             max_samples=_umap_size)  # fmt: skip
+    register(
+        "umap",
+        UMAPEncoder,
+        check_params={"n_components": 2},
+        preload="musicbench.plugins.encoders.umap_warmup",
+        max_samples=_umap_size,
+    )
     register("autoencoder", AutoEncoder, check_params=QUICK)
     register("vae", VAE, check_params=QUICK)
     register(

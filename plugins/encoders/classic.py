@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.utils import check_random_state
 
-from musicbench.plugins.encoders.base import EncoderBase
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.base import EncoderBase
 
 
 class RawEncoder(EncoderBase):
@@ -52,7 +52,9 @@ class PCAEncoder(EncoderBase):
                 raise ConfigError(f"PCAEncoder: n_components must be from 1 to {n_max} here, got {k}.")
         elif k is not None and not (isinstance(k, float) and 0.0 < k < 1.0):
             raise ConfigError(f"PCAEncoder: n_components must be an int, a float in (0, 1) or None, got {k!r}.")
-        self.pca_ = PCA(n_components=k, whiten=self.whiten, random_state=check_random_state(self.random_state)).fit(audio)
+        self.pca_ = PCA(n_components=k, whiten=self.whiten, random_state=check_random_state(self.random_state)).fit(
+            audio
+        )
         self.n_features_in_ = int(audio.shape[1])
         return self
 
@@ -74,7 +76,14 @@ class UMAPEncoder(EncoderBase):
         Fixes the result (UMAP then runs single-threaded).
     """
 
-    def __init__(self, n_components: int = 8, n_neighbors: int = 15, min_dist: float = 0.0, metric: str = "euclidean", random_state: Any = None) -> None:
+    def __init__(
+        self,
+        n_components: int = 8,
+        n_neighbors: int = 15,
+        min_dist: float = 0.0,
+        metric: str = "euclidean",
+        random_state: Any = None,
+    ) -> None:
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -87,7 +96,11 @@ class UMAPEncoder(EncoderBase):
             raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
         import umap  # slow to import (numba): only when used
 
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) if self.random_state is not None else None
+        seed = (
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            if self.random_state is not None
+            else None
+        )
         self.umap_ = umap.UMAP(
             n_components=self.n_components,
             n_neighbors=min(self.n_neighbors, audio.shape[0] - 1),

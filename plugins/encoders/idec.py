@@ -43,7 +43,9 @@ def target_distribution(q: torch.Tensor) -> torch.Tensor:
 class IDECModule(VAEModule):
     """A deterministic autoencoder with cluster centres; batches are ``(x, p)``."""
 
-    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_clusters: int, gamma: float) -> None:
+    def __init__(
+        self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_clusters: int, gamma: float
+    ) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, variational=False, learn_scale=False)
         self.centres = nn.Parameter(torch.zeros(n_clusters, latent_dim))
         self.gamma = float(gamma)
@@ -134,7 +136,9 @@ class IDEC(NeuralEncoder):
     def fit(self, dataset: Dataset) -> IDEC:
         k = self.n_clusters if self.n_clusters is not None else dataset.n_classes()
         if not (isinstance(k, (int, np.integer)) and 1 <= k <= max(dataset.n_tracks, 1)):
-            raise ConfigError(f"IDEC: n_clusters must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}.")
+            raise ConfigError(
+                f"IDEC: n_clusters must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}."
+            )
         if not (isinstance(self.update_interval, int) and self.update_interval >= 1):
             raise ConfigError(f"IDEC: update_interval must be a positive integer, got {self.update_interval!r}.")
         self.n_clusters_ = int(k)
@@ -142,15 +146,21 @@ class IDEC(NeuralEncoder):
         self.labels_ = self.predict(dataset)
         return self
 
-    def _inputs(self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None) -> list[np.ndarray]:
+    def _inputs(
+        self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None
+    ) -> list[np.ndarray]:
         return [audio]
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         return IDECModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_clusters_, self.gamma)
 
-    def _train(self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState) -> History:
+    def _train(
+        self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState
+    ) -> History:
         module.pretraining = True
-        history = train(module, tensors, self._training_config(self.pretrain_epochs), generator, description="IDEC pretraining")
+        history = train(
+            module, tensors, self._training_config(self.pretrain_epochs), generator, description="IDEC pretraining"
+        )
         module.pretraining = False
         x = tensors[0]
         with torch.no_grad():

@@ -63,19 +63,29 @@ class Featurizers:
         self.state = state
 
     @classmethod
-    def fit(cls, modalities: Sequence[str], dataset: Dataset, text_dim: int, max_features: int, seed: int, owner: str) -> Featurizers:
+    def fit(
+        cls, modalities: Sequence[str], dataset: Dataset, text_dim: int, max_features: int, seed: int, owner: str
+    ) -> Featurizers:
         state: dict[str, Any] = {}
         for name in modalities:
             if name in TEXT_MODALITIES:
                 f = fit_text_featurizer(dataset.texts[name], text_dim, max_features, seed, owner)
-                state[name] = {"vocabulary": list(f.vocabulary), "idf": f.idf, "components": f.components, "scale": f.scale}
+                state[name] = {
+                    "vocabulary": list(f.vocabulary),
+                    "idf": f.idf,
+                    "components": f.components,
+                    "scale": f.scale,
+                }
                 present = dataset.texts[name] != MISSING_LABEL
                 block = _unit_rows(f.transform(dataset.texts[name]) * f.scale)[present]
                 state[name]["gain"] = np.float32(1.0 / np.sqrt(max(float(block.var(axis=0).mean()), 1e-12)))
-            elif name == CONTEXT:
+            elif name == CONTEXT and dataset.context is not None:  # resolve() refused a dataset without it
                 values = dataset.context.astype(np.float64)
-                state[name] = {"names": list(dataset.context_names), "mean": values.mean(axis=0).astype(np.float32),
-                               "std": np.maximum(values.std(axis=0), 1e-6).astype(np.float32)}  # fmt: skip
+                state[name] = {
+                    "names": list(dataset.context_names),
+                    "mean": values.mean(axis=0).astype(np.float32),
+                    "std": np.maximum(values.std(axis=0), 1e-6).astype(np.float32),
+                }
         return cls(modalities, state)
 
     def arrays(self, dataset: Dataset, audio: np.ndarray) -> list[np.ndarray]:
@@ -88,7 +98,9 @@ class Featurizers:
             elif name == CONTEXT:
                 s = self.state[name]
                 if list(dataset.context_names) != s["names"]:
-                    raise ConfigError(f"the encoder was fitted on the context columns {s['names']}, the dataset has {list(dataset.context_names)}.")
+                    raise ConfigError(
+                        f"the encoder was fitted on the context columns {s['names']}, the dataset has {list(dataset.context_names)}."
+                    )
                 blocks.append(((dataset.context - s["mean"]) / s["std"]).astype(np.float32))
                 present.append(np.ones(len(audio), dtype=np.float32))
             else:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from torch import nn
 
 from musicbench.contracts import AUDIO, TEXT_MODALITIES, Dataset
@@ -37,8 +38,17 @@ class MultimodalModule(VAEModule):
     row's experts), so every expert must also explain the track on its own.
     """
 
-    def __init__(self, input_dims: Sequence[int], hidden_sizes: Sequence[int], latent_dim: int, beta: float, learn_scale: bool,
-                 fusion: str, weights: Sequence[float], modality_dropout: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        input_dims: Sequence[int],
+        hidden_sizes: Sequence[int],
+        latent_dim: int,
+        beta: float,
+        learn_scale: bool,
+        fusion: str,
+        weights: Sequence[float],
+        modality_dropout: float = 0.0,
+    ) -> None:
         nn.Module.__init__(self)  # the VAE's single-input encoder and decoder are not wanted
         self.beta = float(beta)
         self.free_bits = 0.0
@@ -51,19 +61,29 @@ class MultimodalModule(VAEModule):
             self.bodies = nn.ModuleList(mlp([n, *hidden_sizes], final_activation=True) for n in input_dims)
             width = sum(hidden_sizes[-1] if hidden_sizes else n for n in input_dims)
             self.head = GaussianEncoder(width, (), latent_dim)
-        self.decoders = nn.ModuleList(GaussianDecoder(latent_dim, tuple(reversed(hidden_sizes)), n, learn_scale) for n in input_dims)
+        self.decoders = nn.ModuleList(
+            GaussianDecoder(latent_dim, tuple(reversed(hidden_sizes)), n, learn_scale) for n in input_dims
+        )
 
     def posterior(self, batch: Batch, present: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         *inputs, presence = batch
         present = presence if present is None else present
         if self.fusion == "concat":
-            return self.head(torch.cat([body(x) * present[:, m : m + 1] for m, (body, x) in enumerate(zip(self.bodies, inputs))], dim=1))
+            return self.head(
+                torch.cat(
+                    [
+                        body(x) * present[:, m : m + 1]
+                        for m, (body, x) in enumerate(zip(self.bodies, inputs, strict=True))
+                    ],
+                    dim=1,
+                )
+            )
         # Product of the prior expert N(0, I) and the present experts: precisions add.
         # The prior's unit precision bounds the posterior variance by one, so no
         # expert can win the product by shrinking its precision towards zero.
         precision_sum = torch.ones_like(inputs[0][:, :1])
         weighted_mean = 0.0
-        for m, (expert, x) in enumerate(zip(self.experts, inputs)):
+        for m, (expert, x) in enumerate(zip(self.experts, inputs, strict=True)):
             mean, log_var = expert(x)
             precision = torch.exp(-log_var) * present[:, m : m + 1]
             precision_sum = precision_sum + precision
@@ -73,7 +93,7 @@ class MultimodalModule(VAEModule):
     def reconstruction(self, batch: Batch, z: torch.Tensor) -> torch.Tensor:
         *inputs, presence = batch
         total = torch.zeros_like(z[:, 0])
-        for m, (decoder, x) in enumerate(zip(self.decoders, inputs)):
+        for m, (decoder, x) in enumerate(zip(self.decoders, inputs, strict=True)):
             mean, log_var = decoder(z)
             total = total + self.weights[m] * gaussian_nll(x, mean, log_var) * presence[:, m]
         return total
@@ -158,11 +178,18 @@ class MultimodalVAE(VAE):
         self.text_weight = text_weight
         self.modality_dropout = modality_dropout
         super().__init__(
-            hidden_sizes=hidden_sizes, latent_dim=latent_dim, beta=beta, learn_scale=learn_scale,
-            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            validation_fraction=validation_fraction, patience=patience, n_threads=n_threads,
+            hidden_sizes=hidden_sizes,
+            latent_dim=latent_dim,
+            beta=beta,
+            learn_scale=learn_scale,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            n_threads=n_threads,
             random_state=random_state,
-        )  # fmt: skip
+        )
 
     # What the default modalities need; missing_modalities answers for the parameters.
     required_modalities = (AUDIO, " or ".join(TEXT_MODALITIES))
@@ -181,17 +208,29 @@ class MultimodalVAE(VAE):
             self.__dict__.pop(attribute, None)
         return super().fit(dataset)
 
-    def _inputs(self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None) -> list[np.ndarray]:
+    def _inputs(
+        self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None
+    ) -> list[np.ndarray]:
         if fitting:
             self.modalities_ = resolve(check_modalities(self.modalities, type(self).__name__), dataset)[0]
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            self.featurizers_ = Featurizers.fit(self.modalities_, dataset, self.text_dim, self.text_max_features, seed, type(self).__name__)
+            seed = int(check_random_state(rng).randint(np.iinfo(np.int32).max))
+            self.featurizers_ = Featurizers.fit(
+                self.modalities_, dataset, self.text_dim, self.text_max_features, seed, type(self).__name__
+            )
         return self.featurizers_.arrays(dataset, audio)
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         weights = [self._weight(m) for m in self.modalities_]
-        return MultimodalModule(input_dims[:-1], tuple(self.hidden_sizes), self.latent_dim, self.beta, self.learn_scale,
-                                self.fusion, weights, self.modality_dropout)  # fmt: skip
+        return MultimodalModule(
+            input_dims[:-1],
+            tuple(self.hidden_sizes),
+            self.latent_dim,
+            self.beta,
+            self.learn_scale,
+            self.fusion,
+            weights,
+            self.modality_dropout,
+        )
 
     def _weight(self, modality: str) -> float:
         if modality in ("lyrics", "title"):
@@ -201,13 +240,21 @@ class MultimodalVAE(VAE):
         return 1.0
 
     def _extra_state(self) -> dict[str, Any]:
-        state = {m: {k: (torch.from_numpy(np.atleast_1d(v)) if isinstance(v, (np.ndarray, np.floating)) else v) for k, v in s.items()}
-                 for m, s in self.featurizers_.state.items()}  # fmt: skip
+        state = {
+            m: {
+                k: (torch.from_numpy(np.atleast_1d(v)) if isinstance(v, (np.ndarray, np.floating)) else v)
+                for k, v in s.items()
+            }
+            for m, s in self.featurizers_.state.items()
+        }
         return {"modalities": list(self.modalities_), "featurizers": state}
 
     def _restore_extra_state(self, state: dict[str, Any]) -> None:
         self.modalities_ = list(state["modalities"])
-        restored = {m: {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in s.items()} for m, s in state["featurizers"].items()}
+        restored = {
+            m: {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in s.items()}
+            for m, s in state["featurizers"].items()
+        }
         for s in restored.values():
             if "gain" in s:
                 s["gain"] = np.float32(s["gain"][0])

@@ -54,8 +54,13 @@ class PrecomputedEncoder(EncoderBase):
         ``["precomputed"]``: what the vectors were computed from is not known here.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, ids_path: str | os.PathLike[str] | None = None,
-                 id_column: str = "track_id", columns: Sequence[str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        ids_path: str | os.PathLike[str] | None = None,
+        id_column: str = "track_id",
+        columns: Sequence[str] | None = None,
+    ) -> None:
         self.path = path
         self.ids_path = ids_path
         self.id_column = id_column
@@ -73,7 +78,7 @@ class PrecomputedEncoder(EncoderBase):
     def fit(self, dataset: Dataset) -> PrecomputedEncoder:
         self._check_input(dataset, fitting=True)
         ids, matrix = self._read()
-        self.embedding_ = _align(ids, matrix, dataset, Path(self.path))
+        self.embedding_ = _align(ids, matrix, dataset, Path(str(self.path)))  # _read() refused a missing path
         self.track_ids_ = np.asarray(dataset.track_ids, dtype=object).copy()
         self.modalities_ = ["precomputed"]
         self.n_features_in_ = int(dataset.audio.shape[1])
@@ -83,12 +88,14 @@ class PrecomputedEncoder(EncoderBase):
         self._check_input(dataset, fitting=False)
         if not np.array_equal(np.asarray(dataset.track_ids, dtype=object), self.track_ids_):
             ids, matrix = self._read()
-            return _align(ids, matrix, dataset, Path(self.path))
+            return _align(ids, matrix, dataset, Path(str(self.path)))
         return self.embedding_.copy()
 
     def _read(self) -> tuple[np.ndarray, np.ndarray]:
         if self.path is None:
-            raise ConfigError("precomputed: give the embedding file: -e precomputed.path=FILE (.npy with ids_path, .csv or .parquet).")
+            raise ConfigError(
+                "precomputed: give the embedding file: -e precomputed.path=FILE (.npy with ids_path, .csv or .parquet)."
+            )
         path = Path(self.path).expanduser()
         if not path.is_file():
             raise DataError(f"precomputed: the embedding file {path} does not exist.")
@@ -101,7 +108,9 @@ class PrecomputedEncoder(EncoderBase):
 
     def _read_npy(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         if self.ids_path is None:
-            raise ConfigError(f"precomputed: {path} is a bare matrix; give ids_path, a text file with one track id per line in its row order.")
+            raise ConfigError(
+                f"precomputed: {path} is a bare matrix; give ids_path, a text file with one track id per line in its row order."
+            )
         try:
             matrix = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as exc:
@@ -109,22 +118,36 @@ class PrecomputedEncoder(EncoderBase):
         ids_file = Path(self.ids_path).expanduser()
         if not ids_file.is_file():
             raise DataError(f"precomputed: the id file {ids_file} does not exist.")
-        ids = np.array([line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()], dtype=object)
+        ids = np.array(
+            [line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()], dtype=object
+        )
         if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.number):
-            raise DataError(f"precomputed: {path} holds a {matrix.dtype} array of shape {matrix.shape}; expected a 2-D numeric matrix.")
+            raise DataError(
+                f"precomputed: {path} holds a {matrix.dtype} array of shape {matrix.shape}; expected a 2-D numeric matrix."
+            )
         if len(ids) != matrix.shape[0]:
-            raise DataError(f"precomputed: {path} has {matrix.shape[0]} rows but {ids_file} lists {len(ids)} ids; they must match line for row.")
+            raise DataError(
+                f"precomputed: {path} has {matrix.shape[0]} rows but {ids_file} lists {len(ids)} ids; they must match line for row."
+            )
         return ids, matrix
 
     def _read_table(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         try:
-            frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path, dtype={self.id_column: str})
+            frame = (
+                pd.read_parquet(path)
+                if path.suffix.lower() == ".parquet"
+                else pd.read_csv(path, dtype={self.id_column: str})
+            )
         except ImportError as exc:
-            raise ConfigError(f"precomputed: reading {path} needs pyarrow ({exc}); pip install pyarrow, or save the table as CSV.") from None
+            raise ConfigError(
+                f"precomputed: reading {path} needs pyarrow ({exc}); pip install pyarrow, or save the table as CSV."
+            ) from None
         except Exception as exc:  # pandas' parser errors: one clear message
             raise DataError(f"precomputed: {path} is not a readable table ({exc}).") from None
         if self.id_column not in frame.columns:
-            raise DataError(f"precomputed: {path} has no id column {self.id_column!r} (columns: {', '.join(map(str, frame.columns))}); set id_column.")
+            raise DataError(
+                f"precomputed: {path} has no id column {self.id_column!r} (columns: {', '.join(map(str, frame.columns))}); set id_column."
+            )
         columns = list(self.columns) if self.columns is not None else [c for c in frame.columns if c != self.id_column]
         unknown = [c for c in columns if c not in frame.columns]
         if unknown or not columns:
@@ -133,7 +156,9 @@ class PrecomputedEncoder(EncoderBase):
         bad = values.isna().to_numpy()
         if bad.any():
             row, col = np.argwhere(bad)[0]
-            raise DataError(f"precomputed: column {columns[col]!r} of {path} must be numeric, but line {row + 2} holds {frame[columns[col]].iloc[row]!r}.")
+            raise DataError(
+                f"precomputed: column {columns[col]!r} of {path} must be numeric, but line {row + 2} holds {frame[columns[col]].iloc[row]!r}."
+            )
         ids = frame[self.id_column].astype(str).to_numpy(dtype=object)
         return ids, values.to_numpy(dtype=np.float64)
 
@@ -143,7 +168,9 @@ def _align(ids: np.ndarray, matrix: np.ndarray, dataset: Dataset, path: Path) ->
     position = pd.Index(ids)
     if position.has_duplicates:
         repeated = position[position.duplicated()].unique()
-        raise DataError(f"precomputed: {path} repeats {len(repeated)} track id(s), e.g. {list(repeated[:3])}; each track needs one row.")
+        raise DataError(
+            f"precomputed: {path} repeats {len(repeated)} track id(s), e.g. {list(repeated[:3])}; each track needs one row."
+        )
     wanted = [str(t) for t in dataset.track_ids]
     missing = [t for t in wanted if t not in position]
     if missing:

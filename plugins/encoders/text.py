@@ -47,7 +47,9 @@ class TextFeaturizer:
         return (_tfidf(counts, self.idf) @ self.components.T / self.scale).astype(np.float32)
 
 
-def fit_text_featurizer(texts: np.ndarray, n_components: int, max_features: int, seed: int, owner: str) -> TextFeaturizer:
+def fit_text_featurizer(
+    texts: np.ndarray, n_components: int, max_features: int, seed: int, owner: str
+) -> TextFeaturizer:
     """Learn a :class:`TextFeaturizer` on ``texts`` (empty strings are missing texts)."""
     texts = _clean(texts)
     present = texts != MISSING_LABEL
@@ -56,7 +58,9 @@ def fit_text_featurizer(texts: np.ndarray, n_components: int, max_features: int,
     try:
         counts = vectorizer.fit_transform(texts[present])
     except ValueError:  # scikit-learn's "empty vocabulary"
-        raise DataError(f"{owner}: the texts contain no usable words (every text is empty or has no word of 2+ letters).") from None
+        raise DataError(
+            f"{owner}: the texts contain no usable words (every text is empty or has no word of 2+ letters)."
+        ) from None
     n_present = counts.shape[0]
     document_frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1.0 + n_present) / (1.0 + document_frequency)) + 1.0).astype(np.float32)
@@ -119,7 +123,13 @@ class TextEncoder(EncoderBase):
 
     required_modalities = (" or ".join(TEXT_MODALITIES),)
 
-    def __init__(self, text_modality: str = "auto", n_components: int = 32, max_features: int = 20_000, random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        text_modality: str = "auto",
+        n_components: int = 32,
+        max_features: int = 20_000,
+        random_state: int | None = None,
+    ) -> None:
         self.text_modality = text_modality
         self.n_components = n_components
         self.max_features = max_features
@@ -133,15 +143,22 @@ class TextEncoder(EncoderBase):
 
     def fit(self, dataset: Dataset) -> TextEncoder:
         if self.text_modality not in ("auto", TEXT, *TEXT_MODALITIES):
-            raise ConfigError(f"TextEncoder: text_modality must be 'auto' or one of {TEXT_MODALITIES}, got {self.text_modality!r}.")
+            raise ConfigError(
+                f"TextEncoder: text_modality must be 'auto' or one of {TEXT_MODALITIES}, got {self.text_modality!r}."
+            )
         if not (isinstance(self.n_components, (int, np.integer)) and self.n_components >= 1):
             raise ConfigError(f"TextEncoder: n_components must be a positive integer, got {self.n_components!r}.")
         self.__dict__.pop("text_modality_", None)
         audio = self._check_input(dataset, fitting=True)
-        self.text_modality_ = resolve_text(self.text_modality, dataset)
+        modality = resolve_text(self.text_modality, dataset)
+        if modality is None:  # _check_input refused such a dataset already; this keeps the type honest
+            raise DataError(f"TextEncoder: the dataset {dataset.name!r} has no text modality.")
+        self.text_modality_ = modality
         self.modalities_ = [self.text_modality_]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self.featurizer_ = fit_text_featurizer(dataset.texts[self.text_modality_], self.n_components, self.max_features, seed, "TextEncoder")
+        self.featurizer_ = fit_text_featurizer(
+            dataset.texts[self.text_modality_], self.n_components, self.max_features, seed, "TextEncoder"
+        )
         self.n_features_in_ = int(audio.shape[1])
         return self
 

@@ -17,11 +17,11 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.losses import mixture_kl, responsibilities
 from musicbench.plugins.encoders.core.training import History, train
 from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
-from musicbench.contracts import Dataset
-from musicbench.errors import ConfigError
 
 LOG_VAR_BAND = 1.0
 """How far (in log-variance) a component may move beyond the GMM's smallest and
@@ -34,7 +34,15 @@ component the GMM nearly emptied can still take tracks."""
 class VaDEModule(VAEModule):
     """A :class:`VAEModule` whose KL term is against a learned Gaussian mixture."""
 
-    def __init__(self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_components: int, beta: float = 1.0, learn_scale: bool = False) -> None:
+    def __init__(
+        self,
+        n_features: int,
+        hidden_sizes: Sequence[int],
+        latent_dim: int,
+        n_components: int,
+        beta: float = 1.0,
+        learn_scale: bool = False,
+    ) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, beta, learn_scale=learn_scale)
         # The mixture weights stay at their (floored) GMM initialisation: learned,
         # they drift to one dominant component. The component variances are learned
@@ -49,7 +57,11 @@ class VaDEModule(VAEModule):
 
     def prior(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         low, high = self.log_var_bounds[0], self.log_var_bounds[1]
-        return torch.log_softmax(self.prior_logits, dim=0), self.prior_mean, torch.maximum(torch.minimum(self.prior_log_var, high), low)
+        return (
+            torch.log_softmax(self.prior_logits, dim=0),
+            self.prior_mean,
+            torch.maximum(torch.minimum(self.prior_log_var, high), low),
+        )
 
     def kl(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         gamma = responsibilities(z, *self.prior())
@@ -109,18 +121,24 @@ class VaDE(VAE):
         self.n_components = n_components
         self.pretrain_epochs = pretrain_epochs
         super().__init__(
-            hidden_sizes=hidden_sizes, latent_dim=latent_dim, beta=beta, learn_scale=learn_scale,
-            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-            validation_fraction=validation_fraction, patience=patience, n_threads=n_threads,
+            hidden_sizes=hidden_sizes,
+            latent_dim=latent_dim,
+            beta=beta,
+            learn_scale=learn_scale,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            n_threads=n_threads,
             random_state=random_state,
-        )  # fmt: skip
+        )
 
     def fit(self, dataset: Dataset) -> VaDE:
         k = self.n_components if self.n_components is not None else dataset.n_classes()
         if not (isinstance(k, (int, np.integer)) and 1 <= k <= max(dataset.n_tracks, 1)):
             raise ConfigError(
-                f"VaDE: n_components must be an integer from 1 to the number of tracks "
-                f"({dataset.n_tracks}), got {k!r}."
+                f"VaDE: n_components must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}."
             )
         self.n_components_ = int(k)
         super().fit(dataset)
@@ -128,15 +146,21 @@ class VaDE(VAE):
         return self
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
-        return VaDEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_components_, self.beta, self.learn_scale)
+        return VaDEModule(
+            input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_components_, self.beta, self.learn_scale
+        )
 
-    def _train(self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState) -> History:
+    def _train(
+        self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState
+    ) -> History:
         module.pretraining = True
         train(module, tensors, self._training_config(self.pretrain_epochs), generator, description="VaDE pretraining")
         module.pretraining = False
         with torch.no_grad():
             codes = module.embed(tuple(tensors)).double().numpy()
-        mixture = GaussianMixture(self.n_components_, covariance_type="diag", random_state=rng.randint(np.iinfo(np.int32).max), reg_covar=1e-4)
+        mixture = GaussianMixture(
+            self.n_components_, covariance_type="diag", random_state=rng.randint(np.iinfo(np.int32).max), reg_covar=1e-4
+        )
         with threadpool_limits(self.n_threads or torch.get_num_threads()):  # see IDEC: busy machines
             mixture.fit(codes)
         weights = np.maximum(mixture.weights_, MIN_WEIGHT_SHARE / self.n_components_)

@@ -173,4 +173,11 @@ class VAE(NeuralEncoder):
         self.random_state = random_state
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
-        return VAEModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.beta, learn_scale=self.learn_scale, free_bits=self.free_bits)
+        return VAEModule(
+            input_dims[0],
+            tuple(self.hidden_sizes),
+            self.latent_dim,
+            self.beta,
+            learn_scale=self.learn_scale,
+            free_bits=self.free_bits,
+        )

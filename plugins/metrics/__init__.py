@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from musicbench.plugins.metrics import external, internal, partition
 from musicbench import hookimpl
+from musicbench.plugins.metrics import external, internal, partition
 
 
 @hookimpl

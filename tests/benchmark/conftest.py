@@ -14,6 +14,17 @@ from tests.benchmark.support import bench, toy_run_args
 def toy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """One real run over every kind of outcome: ok, error, timeout, skipped, (own)."""
     store = tmp_path_factory.mktemp("toy") / "results.sqlite"
-    args = toy_run_args(store, "--encoders", "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
-                        "--clusterers", "kmeans-lite,(own)", "--seeds", "2", "--timeout", "3", "--jobs", "2")  # fmt: skip
+    args = toy_run_args(
+        store,
+        "--encoders",
+        "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
+        "--clusterers",
+        "kmeans-lite,(own)",
+        "--seeds",
+        "2",
+        "--timeout",
+        "3",
+        "--jobs",
+        "2",
+    )
     return store, bench(*args)

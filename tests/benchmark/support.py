@@ -19,7 +19,14 @@ PLUGIN_DIR = Path(__file__).resolve().parent / "plugins"
 TOY = PLUGIN_DIR / "toy.py"
 FAILING = PLUGIN_DIR / "failing.py"
 HOSTILE = PLUGIN_DIR / "hostile.py"
-ISOLATE = ["--disable", "musicbench.plugins.encoders", "--disable", "musicbench.plugins.clusterers", "--disable", "musicbench.plugins.metrics"]
+ISOLATE = [
+    "--disable",
+    "musicbench.plugins.encoders",
+    "--disable",
+    "musicbench.plugins.clusterers",
+    "--disable",
+    "musicbench.plugins.metrics",
+]
 SMALL = ["-P", "n_tracks=200", "-P", "lyrics=false"]
 
 
@@ -33,16 +40,17 @@ def bench_env() -> dict[str, str]:
     return env
 
 
-def bench(*args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def bench(
+    *args: str | os.PathLike[str], cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``bench ARGS`` in a real subprocess and return what it did."""
-    return subprocess.run(bench_command(*args), cwd=cwd or REPO, env=bench_env(), capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        bench_command(*args), cwd=cwd or REPO, env=bench_env(), capture_output=True, text=True, timeout=timeout
+    )
 
 
 def toy_run_args(store: Path, *extra: str) -> list[str]:
     return ["run", "--store", str(store), "--plugin", str(TOY), "--plugin", str(FAILING), *ISOLATE, *SMALL, *extra]
-
-
 
 
 def bench_here(capsys: Any, *args: str | os.PathLike[str]) -> tuple[int, str, str]:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicbench.benchmark.cache import EmbeddingCache, embedding_key
-from musicbench.benchmark.plan import make_plan
-from musicbench.benchmark.config import RunConfig
 from musicbench import build_registry
+from musicbench.benchmark.cache import EmbeddingCache, embedding_key
+from musicbench.benchmark.config import RunConfig
+from musicbench.benchmark.plan import make_plan
 from tests.benchmark.support import TOY
 
-BASE = dict(dataset_fingerprint="f" * 64, encoder="vae", params={"latent_dim": 8, "beta": 1.0}, seed=0,
-            plugin_version="1.0", packages={"numpy": "2.4", "torch": "2.13"})  # fmt: skip
+BASE = dict(
+    dataset_fingerprint="f" * 64,
+    encoder="vae",
+    params={"latent_dim": 8, "beta": 1.0},
+    seed=0,
+    plugin_version="1.0",
+    packages={"numpy": "2.4", "torch": "2.13"},
+)
 
 
 @pytest.mark.parametrize(
@@ -35,15 +41,19 @@ def test_any_changed_input_changes_the_key(change):
 def test_the_key_ignores_parameter_order_and_tuple_vs_list():
     same = {**BASE, "params": {"beta": 1.0, "latent_dim": 8}}
     assert embedding_key(**same) == embedding_key(**BASE)
-    assert embedding_key(**{**BASE, "params": {"dims": (1, 2)}}) == embedding_key(**{**BASE, "params": {"dims": [1, 2]}})
+    assert embedding_key(**{**BASE, "params": {"dims": (1, 2)}}) == embedding_key(
+        **{**BASE, "params": {"dims": [1, 2]}}
+    )
 
 
 def test_plan_keys_follow_the_dataset_the_parameters_and_the_seed():
     registry = build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
     load = lambda **p: registry.get("dataset", "synthetic").create(n_tracks=120, **p).load()  # noqa: E731
+
     def keys(dataset, n_components):  # type: ignore[no-untyped-def]
-        config = RunConfig(encoders={"pca-lite": {"n_components": [n_components]}},
-                           clusterers={"kmeans-lite": {}}, seeds=[0, 1])  # fmt: skip
+        config = RunConfig(
+            encoders={"pca-lite": {"n_components": [n_components]}}, clusterers={"kmeans-lite": {}}, seeds=[0, 1]
+        )
         return [c.embedding.key for c in make_plan(registry, config, dataset).cells]
 
     base = keys(load(), 3)

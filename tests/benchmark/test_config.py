@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from musicbench import build_registry
 from musicbench.benchmark.config import OWN, RunConfig, expand, read_config, select
 from musicbench.benchmark.plan import make_plan
-from musicbench import build_registry
 from musicbench.errors import ConfigError, DataError, UnknownPluginError
 from tests.benchmark.support import TOY
 
@@ -30,9 +30,14 @@ def _toml(tmp_path: Path, text: str) -> Path:
 
 
 def test_a_config_file_expands_its_grids_into_cells(tmp_path, registry, dataset):
-    config = read_config(_toml(tmp_path, "seeds = [3, 7]\ntimeout = 5\n[dataset]\nname = 'synthetic'\n"
-                                         "[encoders.pca-lite]\nn_components = [2, 3]\n"
-                                         "[clusterers.kmeans-lite]\nn_init = [1, 2]\n"))  # fmt: skip
+    config = read_config(
+        _toml(
+            tmp_path,
+            "seeds = [3, 7]\ntimeout = 5\n[dataset]\nname = 'synthetic'\n"
+            "[encoders.pca-lite]\nn_components = [2, 3]\n"
+            "[clusterers.kmeans-lite]\nn_init = [1, 2]\n",
+        )
+    )
     assert config.seeds == [3, 7] and config.timeout == 5.0
     config.clusterers = select(registry, "clusterer", None, config.clusterers, False)
     plan = make_plan(registry, config, dataset)
@@ -79,7 +84,9 @@ def test_unknown_plugins_parameters_and_bad_values_fail_before_work(registry, da
 
 
 def test_missing_modalities_and_own_clusterings_are_planned(registry, dataset):
-    config = RunConfig(encoders={"lyrics-pca": {}, "mixture-embed": {}}, clusterers={"kmeans-lite": {}, OWN: {}}, seeds=[0])
+    config = RunConfig(
+        encoders={"lyrics-pca": {}, "mixture-embed": {}}, clusterers={"kmeans-lite": {}, OWN: {}}, seeds=[0]
+    )
     cells = {(c.embedding.encoder, c.clusterer): c for c in make_plan(registry, config, dataset).cells}
     assert set(cells) == {("lyrics-pca", "kmeans-lite"), ("mixture-embed", "kmeans-lite"), ("mixture-embed", OWN)}
     assert "lyrics" in cells["lyrics-pca", "kmeans-lite"].skip_reason

@@ -11,11 +11,11 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
+from musicbench import Dataset, Registry
 from musicbench.benchmark.evaluation import evaluate, evaluation_sample, known_label_rows
+from musicbench.errors import DataError
 from musicbench.plugins.metrics.external import nmi
 from musicbench.plugins.metrics.internal import silhouette
-from musicbench import Dataset, Registry
-from musicbench.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from musicbench.benchmark.factories import memory_skip_reason, resolve_clusterer_params, resolve_encoder_params
 from musicbench import ConfigError, DataError, PluginEntry, PluginSource
+from musicbench.benchmark.factories import memory_skip_reason, resolve_clusterer_params, resolve_encoder_params
 
 SOURCE = PluginSource("test", "file", "here", "0")
 

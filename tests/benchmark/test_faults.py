@@ -36,8 +36,15 @@ def test_a_full_disk_stops_the_run_with_exit_2_and_keeps_every_finished_cell(tmp
     # 3,000 tracks x 4 float32 = 48 kB per embedding: the first embeddings and their
     # cells fit in 160 kB, the later ones cannot be written.
     command = bench_command("run", "--store", store, *ARGS, "--encoders", "pca-lite", "--seeds", "12", "--top", "0")
-    done = subprocess.run(command, cwd=tmp_path, env=bench_env(), capture_output=True, text=True, timeout=300,
-                          preexec_fn=_limit_file_size(160_000))  # fmt: skip
+    done = subprocess.run(
+        command,
+        cwd=tmp_path,
+        env=bench_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_limit_file_size(160_000),
+    )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
@@ -60,13 +67,30 @@ def test_damaged_cache_entries_are_misses_and_are_rewritten(tmp_path: Path) -> N
     assert len(entries) == 2
     entries[0].write_bytes(b"")  # 0 bytes: np.load raises EOFError (once a bare "aborted")
     entries[1].write_bytes(entries[1].read_bytes()[:100])  # half written
-    for command in (["leaderboard", "--store", store, "--output", tmp_path / "lb", "--projection", "pca"],
-                    ["export", tmp_path / "x.csv", "--store", store, "--seed", "0"]):  # fmt: skip
+    for command in (
+        ["leaderboard", "--store", store, "--output", tmp_path / "lb", "--projection", "pca"],
+        ["export", tmp_path / "x.csv", "--store", store, "--seed", "0"],
+    ):
         done = bench(*command, cwd=tmp_path)
-        assert done.returncode in (0, 2) and "aborted" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert done.returncode in (0, 2) and "aborted" not in done.stderr and "Traceback" not in done.stderr, (
+            done.stderr
+        )
     # New cells on the same embeddings: the damaged entries are misses, recomputed and rewritten.
-    again = bench("run", "--store", store, *ARGS, "--encoders", "pca-lite", "--seeds", "2", "--clusterers", "split-median",
-                  "--top", "0", cwd=tmp_path)  # fmt: skip
+    again = bench(
+        "run",
+        "--store",
+        store,
+        *ARGS,
+        "--encoders",
+        "pca-lite",
+        "--seeds",
+        "2",
+        "--clusterers",
+        "split-median",
+        "--top",
+        "0",
+        cwd=tmp_path,
+    )
     assert again.returncode == 0, again.stderr
     cache = EmbeddingCache(tmp_path / ".musicbench" / "cache")
     for path in entries:
@@ -93,7 +117,9 @@ def test_a_read_only_cache_is_refused_before_any_work(tmp_path: Path) -> None:
     try:
         with pytest.raises(ConfigError, match="cache folder .* cannot be written"):
             EmbeddingCache(folder).check_writable()
-        done = bench("run", "--store", tmp_path / "s.sqlite", "--cache", folder, *ARGS, "--encoders", "pca-lite", cwd=tmp_path)
+        done = bench(
+            "run", "--store", tmp_path / "s.sqlite", "--cache", folder, *ARGS, "--encoders", "pca-lite", cwd=tmp_path
+        )
         assert done.returncode == 2 and "cannot be written" in done.stderr, done.stderr
         assert not (tmp_path / "s.sqlite").exists()
     finally:
@@ -103,8 +129,17 @@ def test_a_read_only_cache_is_refused_before_any_work(tmp_path: Path) -> None:
 def test_an_unwritable_cache_path_is_refused_before_any_work(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
-    done = bench("run", "--store", tmp_path / "s.sqlite", "--cache", blocker / "cache", *ARGS, "--encoders", "pca-lite",
-                 cwd=tmp_path)  # fmt: skip
+    done = bench(
+        "run",
+        "--store",
+        tmp_path / "s.sqlite",
+        "--cache",
+        blocker / "cache",
+        *ARGS,
+        "--encoders",
+        "pca-lite",
+        cwd=tmp_path,
+    )
     assert done.returncode == 2, done.stderr
     assert "cache folder" in done.stderr and "cannot be written" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "s.sqlite").exists(), "refused before the store was created"

@@ -7,7 +7,6 @@ one must neither inject HTML nor break a Markdown table into other columns.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from tests.benchmark.support import ISOLATE, SMALL, TOY, bench
 NAME = "<img src=x onerror=alert(1)>|evil`*_"
 VALUE = "<b>bold</b>|cell"
 REASON = "<script>alert('reason')</script> | broken"
-PLUGIN = f'''
+PLUGIN = f"""
 from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -45,7 +44,7 @@ class Failing(Named):
 def register_encoders(register: Any) -> None:
     register({NAME!r}, Named)
     register("fails", Failing)
-'''
+"""
 RAW = ["<img src=x", "<script>", "<b>bold"]  # the hostile strings as raw HTML
 
 
@@ -56,8 +55,23 @@ def boards(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     config = folder / "run.toml"
     config.write_text(f'[encoders."{NAME}"]\nmode = ["{VALUE}"]\n[encoders.fails]\n[clusterers.kmeans-lite]\n')
     store = folder / "s.sqlite"
-    run = bench("run", "--config", config, "--store", store, "--plugin", TOY, "--plugin", folder / "hostile_text.py",
-                *ISOLATE, *SMALL, "--seeds", "1", "--top", "0")  # fmt: skip
+    run = bench(
+        "run",
+        "--config",
+        config,
+        "--store",
+        store,
+        "--plugin",
+        TOY,
+        "--plugin",
+        folder / "hostile_text.py",
+        *ISOLATE,
+        *SMALL,
+        "--seeds",
+        "1",
+        "--top",
+        "0",
+    )
     assert run.returncode == 1, run.stderr  # the failing encoder
     out = folder / "boards"
     made = bench("leaderboard", "--store", store, "--output", out, "--projection", "none")

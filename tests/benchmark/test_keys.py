@@ -58,17 +58,25 @@ def register_clusterers(register):
 def _registry(folder: Path, encoder_source: str = ENCODER_PLUGIN, clusterer_source: str = CLUSTERER_PLUGIN) -> Registry:
     (folder / "enc_plugin.py").write_text(encoder_source)
     (folder / "clu_plugin.py").write_text(clusterer_source)
-    return build_registry([folder / "enc_plugin.py", folder / "clu_plugin.py"], ISOLATE[1::2], entry_points=False, environ={})
+    return build_registry(
+        [folder / "enc_plugin.py", folder / "clu_plugin.py"], ISOLATE[1::2], entry_points=False, environ={}
+    )
 
 
 def _dataset(registry: Registry, seed: int = 0) -> Dataset:
     return registry.get("dataset", "synthetic").create(n_tracks=120, lyrics=False, seed=seed).load()
 
 
-def _config(encoder_args: dict | None = None, clusterer_args: dict | None = None, seeds: list[int] | None = None) -> RunConfig:
+def _config(
+    encoder_args: dict | None = None, clusterer_args: dict | None = None, seeds: list[int] | None = None
+) -> RunConfig:
     grid = lambda args: {k: [v] for k, v in (args or {}).items()}  # noqa: E731
-    return RunConfig(dataset="synthetic", encoders={"pca-file": grid(encoder_args)},
-                     clusterers={"kmeans-file": grid(clusterer_args)}, seeds=seeds or [0])  # fmt: skip
+    return RunConfig(
+        dataset="synthetic",
+        encoders={"pca-file": grid(encoder_args)},
+        clusterers={"kmeans-file": grid(clusterer_args)},
+        seeds=seeds or [0],
+    )
 
 
 def _keys(plan: Plan) -> tuple[str, str, str]:

@@ -28,8 +28,9 @@ def _plan(tmp_path: Path, clusterers: dict, budget: int | None = None):  # type:
     (tmp_path / "plan_plugin.py").write_text(PLUGIN)
     registry = build_registry([TOY, tmp_path / "plan_plugin.py"], ISOLATE[1::2], entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(n_tracks=150, lyrics=False).load()
-    config = RunConfig(dataset="synthetic", encoders={"mixture-embed": {}}, clusterers=clusterers, seeds=[0],
-                       memory_budget=budget)  # fmt: skip
+    config = RunConfig(
+        dataset="synthetic", encoders={"mixture-embed": {}}, clusterers=clusterers, seeds=[0], memory_budget=budget
+    )
     return make_plan(registry, config, dataset), dataset
 
 

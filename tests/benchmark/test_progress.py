@@ -8,8 +8,12 @@ from rich.console import Console
 
 from musicbench.benchmark.progress import GUESS_CLUSTER_S, GUESS_ENCODE_S, Estimates, Reporter
 
-ROWS = [("same", "vae", "kmeans", 10.0, 1.0), ("same", "vae", "gmm", 12.0, 3.0), ("other", "vae", "kmeans", 100.0, 9.0),
-        ("other", "umap", "kmeans", 60.0, 5.0)]  # fmt: skip
+ROWS = [
+    ("same", "vae", "kmeans", 10.0, 1.0),
+    ("same", "vae", "gmm", 12.0, 3.0),
+    ("other", "vae", "kmeans", 100.0, 9.0),
+    ("other", "umap", "kmeans", 60.0, 5.0),
+]
 
 
 def test_estimates_prefer_this_dataset_then_any_then_this_run():

@@ -68,7 +68,8 @@ def test_ok_cells_carry_metrics_timings_versions_and_labels(toy_run):
     ok = [r for r in _rows(store) if r.status == "ok"]
     # pca-lite x kmeans, mixture-embed x kmeans and x (own), over 2 seeds
     assert sorted((r.encoder, r.clusterer, r.seed) for r in ok) == sorted(
-        (e, c, s) for e, c in [("pca-lite", "kmeans-lite"), ("mixture-embed", "kmeans-lite"), ("mixture-embed", "(own)")]
+        (e, c, s)
+        for e, c in [("pca-lite", "kmeans-lite"), ("mixture-embed", "kmeans-lite"), ("mixture-embed", "(own)")]
         for s in (0, 1)
     )
     for r in ok:
@@ -103,12 +104,25 @@ def test_a_second_run_computes_nothing_and_force_recomputes_the_same(toy_run, tm
     shutil.copytree(toy_run[0].parent, tmp_path / "copy")
     store = tmp_path / "copy" / toy_run[0].name
     before = {r.key: r for r in _rows(store)}
-    again = bench(*toy_run_args(store, "--encoders", "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
-                                "--clusterers", "kmeans-lite,(own)", "--seeds", "2", "--timeout", "3"))  # fmt: skip
+    again = bench(
+        *toy_run_args(
+            store,
+            "--encoders",
+            "pca-lite,lyrics-pca,mixture-embed,broken,sleepy",
+            "--clusterers",
+            "kmeans-lite,(own)",
+            "--seeds",
+            "2",
+            "--timeout",
+            "3",
+        )
+    )
     assert "0 to compute" in again.stderr
     assert again.returncode == 1  # the stored failures still count
     assert {r.key: r.created_at for r in _rows(store)} == {k: r.created_at for k, r in before.items()}
-    forced = bench(*toy_run_args(store, "--encoders", "pca-lite", "--clusterers", "kmeans-lite", "--seeds", "2", "--force"))
+    forced = bench(
+        *toy_run_args(store, "--encoders", "pca-lite", "--clusterers", "kmeans-lite", "--seeds", "2", "--force")
+    )
     assert forced.returncode == 0, forced.stderr
     after = {r.key: r for r in _rows(store)}
     for key, old in before.items():
@@ -130,9 +144,11 @@ def _ok_count(store: Path) -> int:
 
 def _resume_config(folder: Path) -> Path:
     config = folder / "run.toml"
-    config.write_text('seeds = 4\n[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
-                      "[encoders.sleepy]\nseconds = [0.5]\n[encoders.pca-lite]\nn_components = [3]\n"
-                      "[clusterers.kmeans-lite]\n")  # fmt: skip
+    config.write_text(
+        'seeds = 4\n[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
+        "[encoders.sleepy]\nseconds = [0.5]\n[encoders.pca-lite]\nn_components = [3]\n"
+        "[clusterers.kmeans-lite]\n"
+    )
     return config
 
 
@@ -140,8 +156,12 @@ def test_a_killed_run_resumes_without_losing_finished_cells(tmp_path):
     config = _resume_config(tmp_path)
     plugins = ["--plugin", str(TOY), "--plugin", str(TOY.parent / "failing.py"), *ISOLATE]
     killed = tmp_path / "killed.sqlite"
-    proc = subprocess.Popen(bench_command("run", "--config", config, "--store", killed, *plugins),
-                            env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        bench_command("run", "--config", config, "--store", killed, *plugins),
+        env=bench_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while _ok_count(killed) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -167,10 +187,28 @@ def test_a_killed_run_resumes_without_losing_finished_cells(tmp_path):
 
 def test_concurrent_runs_share_one_store(tmp_path):
     store = tmp_path / "shared.sqlite"
-    common = ["--store", str(store), "--plugin", str(TOY), *ISOLATE, *SMALL, "--clusterers", "kmeans-lite", "--seeds", "3"]
-    runs = [subprocess.Popen(bench_command("run", *common, "--encoders", encoders), env=bench_env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for encoders in ("pca-lite,mixture-embed", "mixture-embed,pca-lite")]  # fmt: skip
+    common = [
+        "--store",
+        str(store),
+        "--plugin",
+        str(TOY),
+        *ISOLATE,
+        *SMALL,
+        "--clusterers",
+        "kmeans-lite",
+        "--seeds",
+        "3",
+    ]
+    runs = [
+        subprocess.Popen(
+            bench_command("run", *common, "--encoders", encoders),
+            env=bench_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for encoders in ("pca-lite,mixture-embed", "mixture-embed,pca-lite")
+    ]
     outputs = [p.communicate(timeout=120) for p in runs]
     assert [p.returncode for p in runs] == [0, 0], outputs
     with sqlite3.connect(store) as db:
@@ -180,17 +218,36 @@ def test_concurrent_runs_share_one_store(tmp_path):
     assert all(r.status == "ok" for r in _rows(store))
 
 
-
 _HEAVY = ("torch", "sklearn", "scipy", "umap", "numba")
 
 
 def _rerun_imports(store: Path, plugin: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``bench run`` in a subprocess that prints, last, which heavy libraries it imported."""
-    args = ["run", "--store", str(store), "--plugin", str(plugin), *ISOLATE, *SMALL, "--encoders", "pca-lite",
-            "--clusterers", "kmeans-lite", "--seeds", "1", "--top", "0", *extra]  # fmt: skip
-    script = (f"import sys\nfrom musicbench.benchmark.cli import main\ntry:\n    main({args!r})\n"
-              f"finally:\n    print(sorted(m for m in {_HEAVY!r} if m in sys.modules))")  # fmt: skip
-    return subprocess.run([sys.executable, "-c", script], cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300)
+    args = [
+        "run",
+        "--store",
+        str(store),
+        "--plugin",
+        str(plugin),
+        *ISOLATE,
+        *SMALL,
+        "--encoders",
+        "pca-lite",
+        "--clusterers",
+        "kmeans-lite",
+        "--seeds",
+        "1",
+        "--top",
+        "0",
+        *extra,
+    ]
+    script = (
+        f"import sys\nfrom musicbench.benchmark.cli import main\ntry:\n    main({args!r})\n"
+        f"finally:\n    print(sorted(m for m in {_HEAVY!r} if m in sys.modules))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=bench_env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def test_a_rerun_with_every_cell_stored_imports_no_plugin_and_a_change_is_seen(tmp_path):
@@ -238,27 +295,38 @@ class _Recorder:
 
 
 def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
+    from rich.console import Console
+
     from musicbench import build_registry
     from musicbench.benchmark.config import RunConfig
     from musicbench.benchmark.plan import make_plan
     from musicbench.benchmark.progress import Reporter
     from musicbench.benchmark.runner import run_plan
-    from rich.console import Console
 
     registry = build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(n_tracks=60, lyrics=False).load()
-    config = RunConfig(encoders={"pca-lite": {}, "torch-ae": {}, "mixture-embed": {}}, clusterers={"kmeans-lite": {}}, seeds=[0])
+    config = RunConfig(
+        encoders={"pca-lite": {}, "torch-ae": {}, "mixture-embed": {}}, clusterers={"kmeans-lite": {}}, seeds=[0]
+    )
 
     class Store(ResultStore):  # earlier runs: torch-ae took longest, mixture-embed next
         def timings(self) -> list[tuple[str, str, str, float, float]]:
-            return [(dataset.fingerprint, "torch-ae", "kmeans-lite", 30.0, 1.0),
-                    (dataset.fingerprint, "mixture-embed", "kmeans-lite", 8.0, 1.0),
-                    (dataset.fingerprint, "pca-lite", "kmeans-lite", 0.1, 1.0)]  # fmt: skip
+            return [
+                (dataset.fingerprint, "torch-ae", "kmeans-lite", 30.0, 1.0),
+                (dataset.fingerprint, "mixture-embed", "kmeans-lite", 8.0, 1.0),
+                (dataset.fingerprint, "pca-lite", "kmeans-lite", 0.1, 1.0),
+            ]
 
     executor = _Recorder(dataset.n_tracks)
     store = Store(tmp_path / "results.sqlite")
-    summary = run_plan(make_plan(registry, config, dataset), registry, store, EmbeddingCache(tmp_path / "cache"),
-                       lambda: executor, Reporter(Console(file=io.StringIO()), "nmi[genre]"))  # fmt: skip
+    summary = run_plan(
+        make_plan(registry, config, dataset),
+        registry,
+        store,
+        EmbeddingCache(tmp_path / "cache"),
+        lambda: executor,
+        Reporter(Console(file=io.StringIO()), "nmi[genre]"),
+    )
     store.close()
     assert summary.statuses["ok"] == 3
     assert executor.order[:3] == ["torch-ae", "mixture-embed", "pca-lite"]

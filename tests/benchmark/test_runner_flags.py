@@ -39,10 +39,13 @@ def _config(folder: Path, sleep_s: float) -> Path:
 
 def test_selection_flags_choose_the_cells(capsys, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    code, err = _run(capsys, store, "--encoders", "pca-lite,mixture-embed", "--clusterers", "split-median,own", "--seeds", "2")
+    code, err = _run(
+        capsys, store, "--encoders", "pca-lite,mixture-embed", "--clusterers", "split-median,own", "--seeds", "2"
+    )
     assert code == 0, err
     assert sorted(_rows(store)) == sorted(
-        [(e, "split-median", s) for e in ("pca-lite", "mixture-embed") for s in (0, 1)] + [("mixture-embed", "(own)", 0), ("mixture-embed", "(own)", 1)]
+        [(e, "split-median", s) for e in ("pca-lite", "mixture-embed") for s in (0, 1)]
+        + [("mixture-embed", "(own)", 0), ("mixture-embed", "(own)", 1)]
     )
 
 
@@ -57,7 +60,9 @@ def test_all_takes_every_encoder_and_clusterer(capsys, tmp_path: Path) -> None:
 
 def test_dataset_parameters_reach_the_loader(capsys, tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    code, err = _run(capsys, store, "--encoders", "pca-lite", "--clusterers", "split-median", "--seeds", "1", "-P", "n_tracks=150")
+    code, err = _run(
+        capsys, store, "--encoders", "pca-lite", "--clusterers", "split-median", "--seeds", "1", "-P", "n_tracks=150"
+    )
     assert code == 0, err
     (row,) = _rows(store).values()
     assert row.labels.shape == (150,)
@@ -149,14 +154,17 @@ def test_jobs_do_not_change_a_torch_encoders_numbers(capsys, tmp_path: Path) -> 
     # The built-in VAE (the one training loop of every torch encoder) and its own
     # cluster-free embedding: bit-identical whatever the number of worker processes.
     config = tmp_path / "run.toml"
-    config.write_text('[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
-                      "[encoders.vae]\nepochs = [3]\nbatch_size = [64]\n[clusterers.kmeans]\nn_init = [2]\n")  # fmt: skip
+    config.write_text(
+        '[dataset]\nname = "synthetic"\nparams = { n_tracks = 200, lyrics = false }\n'
+        "[encoders.vae]\nepochs = [3]\nbatch_size = [64]\n[clusterers.kmeans]\nn_init = [2]\n"
+    )
     stores = {}
     for jobs in ("1", "2"):
         store = tmp_path / f"jobs{jobs}" / "s.sqlite"
         store.parent.mkdir()
-        code, _, err = bench_here(capsys, "run", "--config", str(config), "--store", str(store), "--seeds", "2",
-                                  "--jobs", jobs, "--top", "0")  # fmt: skip
+        code, _, err = bench_here(
+            capsys, "run", "--config", str(config), "--store", str(store), "--seeds", "2", "--jobs", jobs, "--top", "0"
+        )
         assert code == 0, err
         stores[jobs] = _rows(store)
     one, two = stores["1"], stores["2"]
@@ -164,7 +172,10 @@ def test_jobs_do_not_change_a_torch_encoders_numbers(capsys, tmp_path: Path) -> 
     for cell, row in one.items():
         assert row.status == "ok" and two[cell].embedding_key == row.embedding_key
         assert row.metrics == two[cell].metrics and np.array_equal(row.labels, two[cell].labels)
-        vectors = [EmbeddingCache(tmp_path / f"jobs{j}" / ".musicbench" / "cache").get(row.embedding_key).embedding for j in "12"]
+        vectors = [
+            EmbeddingCache(tmp_path / f"jobs{j}" / ".musicbench" / "cache").get(row.embedding_key).embedding
+            for j in "12"
+        ]
         assert vectors[0].tobytes() == vectors[1].tobytes()
     # and the seed matters: otherwise the comparison above would prove nothing
     assert one[("vae", "kmeans", 0)].metrics != one[("vae", "kmeans", 1)].metrics

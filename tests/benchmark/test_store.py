@@ -12,12 +12,27 @@ from musicbench.errors import ConfigError, DataError
 
 
 def _record(key: str = "k1", status: str = "ok", value: float | None = 0.5) -> CellRecord:
-    return CellRecord(key=key, config_id="c-" + key, dataset="synthetic", dataset_fingerprint="fp", encoder="pca",
-                      encoder_args={"n": 2}, encoder_params={"n": 2, "random_state": 0}, clusterer="kmeans",
-                      clusterer_args={}, clusterer_params={"n_clusters": 3}, seed=0, status=status, reason=None,
-                      metrics={"nmi[genre]": {"value": value, "higher_is_better": True}}, fit_s=0.1,
-                      embedding_key="e", versions={"numpy": "x"}, created_at="2026-01-01T00:00:00",
-                      labels=np.array([0, 1, 2, -1], dtype=np.int32))  # fmt: skip
+    return CellRecord(
+        key=key,
+        config_id="c-" + key,
+        dataset="synthetic",
+        dataset_fingerprint="fp",
+        encoder="pca",
+        encoder_args={"n": 2},
+        encoder_params={"n": 2, "random_state": 0},
+        clusterer="kmeans",
+        clusterer_args={},
+        clusterer_params={"n_clusters": 3},
+        seed=0,
+        status=status,
+        reason=None,
+        metrics={"nmi[genre]": {"value": value, "higher_is_better": True}},
+        fit_s=0.1,
+        embedding_key="e",
+        versions={"numpy": "x"},
+        created_at="2026-01-01T00:00:00",
+        labels=np.array([0, 1, 2, -1], dtype=np.int32),
+    )
 
 
 def test_cells_round_trip_and_replace_by_key(tmp_path):
@@ -37,7 +52,9 @@ def test_cells_round_trip_and_replace_by_key(tmp_path):
 def test_datasets_keep_track_ids_and_labels_without_pickle(tmp_path):
     store = ResultStore(tmp_path / "s.sqlite")
     ids = np.array(["a", "b"], dtype=object)
-    store.put_dataset(DatasetRecord("fp", "synthetic", {}, 2, "genre", ids, {"genre": np.array(["x", ""], dtype=object)}))
+    store.put_dataset(
+        DatasetRecord("fp", "synthetic", {}, 2, "genre", ids, {"genre": np.array(["x", ""], dtype=object)})
+    )
     info = store.dataset("fp")
     assert list(info.track_ids) == ["a", "b"] and list(info.labels["genre"]) == ["x", ""]
 

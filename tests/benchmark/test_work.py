@@ -12,8 +12,23 @@ def test_gmm_on_gtzan_raw_features_fits_every_seed(tmp_path: Path, gtzan_path: P
     # In float32 scikit-learn's full-covariance GMM failed here for seed 2 ("ill-defined
     # empirical covariance"); clusterers are handed float64.
     store = tmp_path / "s.sqlite"
-    done = bench("run", "--dataset", "gtzan", "--data", gtzan_path, "--encoders", "raw", "--clusterers", "gmm",
-                 "--seeds", "3", "--store", store, "--top", "0")  # fmt: skip
+    done = bench(
+        "run",
+        "--dataset",
+        "gtzan",
+        "--data",
+        gtzan_path,
+        "--encoders",
+        "raw",
+        "--clusterers",
+        "gmm",
+        "--seeds",
+        "3",
+        "--store",
+        store,
+        "--top",
+        "0",
+    )
     assert done.returncode == 0, done.stderr
     results = ResultStore(store)
     statuses = sorted((r.seed, r.status) for r in results.records())

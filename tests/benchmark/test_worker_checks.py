@@ -29,8 +29,13 @@ DATASET_PARAMS = {"n_tracks": 120, "lyrics": False}
 def _context(plugin_files: tuple[str, ...] = (str(TOY), str(FAILING))) -> WorkerContext:
     registry = build_registry(plugin_files, DISABLED, entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(**DATASET_PARAMS).load()
-    config = RunConfig(dataset="synthetic", dataset_params=DATASET_PARAMS, encoders={"pca-lite": {}},
-                       clusterers={"kmeans-lite": {}}, seeds=[0])  # fmt: skip
+    config = RunConfig(
+        dataset="synthetic",
+        dataset_params=DATASET_PARAMS,
+        encoders={"pca-lite": {}},
+        clusterers={"kmeans-lite": {}},
+        seeds=[0],
+    )
     return worker_context(registry, plugin_files, DISABLED, make_plan(registry, config, dataset), threads=1)
 
 
@@ -110,8 +115,9 @@ def test_run_task_with_timeout_returns_a_timeout(context: WorkerContext) -> None
 @pytest.fixture(scope="module")
 def dask_address():  # type: ignore[no-untyped-def]
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         yield cluster.scheduler_address
 
 
@@ -150,7 +156,7 @@ def test_an_exception_is_an_error_row_naming_the_plugins_line(context: WorkerCon
     assert f"(at failing.py:{raise_line} in fit)" in result.reason
 
 
-BAD_OUTPUT = '''
+BAD_OUTPUT = """
 from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -188,16 +194,22 @@ def register_encoders(register: Any) -> None:
     register("text", output(lambda audio: np.full((len(audio), 2), "x")))
     register("with-nan", output(lambda audio: np.where(audio[:, :2] > 0, np.nan, 1.0)))
     register("bad-own-labels", BadOwnLabels)
-'''
+"""
 
 
 @pytest.mark.parametrize(
     ("encoder", "message"),
-    [("too-few-rows", "expected (120, d) numbers"), ("one-dim", "expected (120, d) numbers"),
-     ("three-dim", "expected (120, d) numbers"), ("text", "expected (120, d) numbers"),
-     ("with-nan", "returned non-finite values")],
-)  # fmt: skip
-def test_an_encoder_output_that_is_not_one_row_per_track_is_an_error(tmp_path: Path, encoder: str, message: str) -> None:
+    [
+        ("too-few-rows", "expected (120, d) numbers"),
+        ("one-dim", "expected (120, d) numbers"),
+        ("three-dim", "expected (120, d) numbers"),
+        ("text", "expected (120, d) numbers"),
+        ("with-nan", "returned non-finite values"),
+    ],
+)
+def test_an_encoder_output_that_is_not_one_row_per_track_is_an_error(
+    tmp_path: Path, encoder: str, message: str
+) -> None:
     (tmp_path / "bad_output.py").write_text(BAD_OUTPUT)
     context = _context((str(TOY), str(FAILING), str(tmp_path / "bad_output.py")))
     result = run_task(context, EncodeTask(encoder, {"random_state": 0}))

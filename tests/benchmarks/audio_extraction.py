@@ -52,9 +52,11 @@ def speed(folder: Path) -> None:
         cpu_s += time.process_time() - cpu
         wall_s += time.perf_counter() - wall
         audio_s += len(y) / 22050
-    print(f"1. speed, one core: {len(files)} clips, {audio_s:.0f} s of audio; CPU {cpu_s:.1f} s "
-          f"({cpu_s / len(files):.2f} s a clip) = {audio_s / cpu_s:.1f}x real time per core; "
-          f"wall {wall_s:.1f} s ({audio_s / wall_s:.1f}x)")  # fmt: skip
+    print(
+        f"1. speed, one core: {len(files)} clips, {audio_s:.0f} s of audio; CPU {cpu_s:.1f} s "
+        f"({cpu_s / len(files):.2f} s a clip) = {audio_s / cpu_s:.1f}x real time per core; "
+        f"wall {wall_s:.1f} s ({audio_s / wall_s:.1f}x)"
+    )
 
 
 def folder_runs(folder: Path, jobs: int) -> pd.DataFrame:
@@ -65,8 +67,10 @@ def folder_runs(folder: Path, jobs: int) -> pd.DataFrame:
             table, done = AudioDataset(path=folder, jobs=jobs, cache_dir=cache).extract()
             timings.append((time.perf_counter() - start, done.extracted, done.cached))
     (t1, e1, c1), (t2, e2, c2) = timings
-    print(f"2. loader, --jobs {jobs}: first run {t1:.1f} s wall ({e1} extracted, {c1} cached); "
-          f"rerun {t2:.2f} s ({e2} extracted, {c2} cached)")  # fmt: skip
+    print(
+        f"2. loader, --jobs {jobs}: first run {t1:.1f} s wall ({e1} extracted, {c1} cached); "
+        f"rerun {t2:.2f} s ({e2} extracted, {c2} cached)"
+    )
     return table
 
 
@@ -91,8 +95,10 @@ def main() -> None:
     args = parser.parse_args()
     import librosa
 
-    print(f"python {platform.python_version()}, librosa {librosa.__version__}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"python {platform.python_version()}, librosa {librosa.__version__}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     speed(args.folder)
     table = folder_runs(args.folder, args.jobs)
     text = agreement(table, args.published)

@@ -54,22 +54,32 @@ def main() -> None:
     parser.add_argument("--store", help="a store holding every cell of `bench run --all`: time the no-op rerun")
     args = parser.parse_args()
     bench = [sys.executable, "-m", "musicbench.benchmark"]
-    commands = {"python -c pass": [sys.executable, "-c", "pass"], "bench --version": [*bench, "--version"],
-                "bench --help": [*bench, "--help"], "bench run --help": [*bench, "run", "--help"],
-                "bench plugins": [*bench, "plugins"], "bench datasets": [*bench, "datasets"]}  # fmt: skip
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "bench --version": [*bench, "--version"],
+        "bench --help": [*bench, "--help"],
+        "bench run --help": [*bench, "run", "--help"],
+        "bench plugins": [*bench, "plugins"],
+        "bench datasets": [*bench, "datasets"],
+    }
     if args.store:
         commands["bench run --all (no-op), --top 0"] = [*bench, "run", "--all", "--store", args.store, "--top", "0"]
         commands["bench run --all (no-op)"] = [*bench, "run", "--all", "--store", args.store]
     sides = {"this": None, **({"compare": args.compare} if args.compare else {})}
-    print(f"cores: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()[0]:.2f}; "
-          f"median of {args.repeat}, seconds: wall / CPU (user + system, the command's processes)")  # fmt: skip
+    print(
+        f"cores: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()[0]:.2f}; "
+        f"median of {args.repeat}, seconds: wall / CPU (user + system, the command's processes)"
+    )
     print(f"{'command':36}" + "".join(f"{side:>16}" for side in sides))
     for name, command in commands.items():
         times: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
         for _ in range(args.repeat):
             for side, path in sides.items():  # alternate: both sides see the same load
                 times[side].append(timed(command, path))
-        shown = [f"{statistics.median(w for w, _ in times[s]):7.2f} /{statistics.median(c for _, c in times[s]):6.2f}" for s in sides]
+        shown = [
+            f"{statistics.median(w for w, _ in times[s]):7.2f} /{statistics.median(c for _, c in times[s]):6.2f}"
+            for s in sides
+        ]
         print(f"{name:36}" + "".join(f"{text:>16}" for text in shown), flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f} (other processes on the machine inflate every figure)")
 

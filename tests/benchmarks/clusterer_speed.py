@@ -37,8 +37,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason  # noqa: E402
 from musicbench import ResourceLimitError, build_registry, clusterer_input  # noqa: E402
+from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, fitted_params, resolve_clusterer_params, skip_reason  # noqa: E402
 
 SEED = 0
 
@@ -72,10 +72,19 @@ def worker(name: str, data: str, n_clusters: int) -> None:
     seconds = time.perf_counter() - start
     peak = max(peak_rss(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
     found = int(np.unique(labels[labels != -1]).size)
-    print(json.dumps({
-        "status": "ok", "seconds": seconds, "peak_bytes": peak, "rss_before_fit": before,
-        "n_clusters": found, "noise": float(np.mean(labels == -1)), "fitted": fitted_params(model),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "status": "ok",
+                "seconds": seconds,
+                "peak_bytes": peak,
+                "rss_before_fit": before,
+                "n_clusters": found,
+                "noise": float(np.mean(labels == -1)),
+                "fitted": fitted_params(model),
+            }
+        )
+    )
 
 
 def run_clusterers(X: np.ndarray, n_clusters: int, title: str, timeout: float, only: list[str]) -> None:
@@ -150,7 +159,9 @@ def main() -> None:
     registry = build_registry(entry_points=False, environ={})
     if not args.no_real:
         dataset = registry.get("dataset", "spotify").create().load()
-        run_clusterers(clusterer_input(dataset.audio), dataset.n_classes(), "TidyTuesday (spotify loader)", args.timeout, args.only)
+        run_clusterers(
+            clusterer_input(dataset.audio), dataset.n_classes(), "TidyTuesday (spotify loader)", args.timeout, args.only
+        )
         run_metrics(dataset)
     if args.n_tracks > 0:
         start = time.perf_counter()

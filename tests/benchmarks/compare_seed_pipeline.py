@@ -55,13 +55,25 @@ def seed_config(n_tracks: int) -> str:
     """A run configuration with the seed's settings for every cell."""
     encoders = "".join(f"\n[encoders.{name}]{SEED_SETTINGS}" for name in ENCODERS)
     return (
-        f"seeds = [0]\n[dataset]\nname = \"synthetic\"\nparams = {{ n_tracks = {n_tracks} }}\n{encoders}\n"
+        f'seeds = [0]\n[dataset]\nname = "synthetic"\nparams = {{ n_tracks = {n_tracks} }}\n{encoders}\n'
         "[clusterers.kmeans]\n[clusterers.agglomerative]\n[clusterers.dbscan]\neps = 0.5\nmin_samples = 5\n"
     )
 
 
 def bench(store: str, jobs: int, *selection: str) -> list[str]:
-    return [sys.executable, "-m", "musicbench.benchmark", "run", "--store", store, "--jobs", str(jobs), "--top", "0", *selection]
+    return [
+        sys.executable,
+        "-m",
+        "musicbench.benchmark",
+        "run",
+        "--store",
+        store,
+        "--jobs",
+        str(jobs),
+        "--top",
+        "0",
+        *selection,
+    ]
 
 
 def stored_cells(path: Path) -> list[dict[str, object]]:
@@ -86,17 +98,32 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "seed.toml").write_text(seed_config(args.n_tracks))
-        seed_cmd = [sys.executable, str(REPO / "tests/benchmarks/seed_style_pipeline.py"), "--n-tracks", str(args.n_tracks)]
+        seed_cmd = [
+            sys.executable,
+            str(REPO / "tests/benchmarks/seed_style_pipeline.py"),
+            "--n-tracks",
+            str(args.n_tracks),
+        ]
         wall, peak, out, code = measure(seed_cmd, work)
         if code:
             sys.exit(f"the seed-style script failed with exit {code}")
         cells = [json.loads(line) for line in out.splitlines() if '"encoder"' in line]
         sides["seed-style"] = (wall, peak, [c | {"n_metrics": len(c) - 2} for c in cells])
         runs = {
-            "musicbench": bench("defaults.sqlite", args.jobs, "--seeds", "1", "-P", f"n_tracks={args.n_tracks}",
-                                "--encoders", ",".join(ENCODERS), "--clusterers", ",".join(CLUSTERERS)),
+            "musicbench": bench(
+                "defaults.sqlite",
+                args.jobs,
+                "--seeds",
+                "1",
+                "-P",
+                f"n_tracks={args.n_tracks}",
+                "--encoders",
+                ",".join(ENCODERS),
+                "--clusterers",
+                ",".join(CLUSTERERS),
+            ),
             "musicbench, seed's settings": bench("seed.sqlite", args.jobs, "--config", "seed.toml"),
-        }  # fmt: skip
+        }
         for side, command in runs.items():
             wall, peak, _, code = measure(command, work)
             if code:
@@ -107,14 +134,20 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace, sides: dict[str, tuple[float, int, list[dict[str, object]]]]) -> None:
-    print(f"tracks: {args.n_tracks:,}; machine: {os.cpu_count()} cores, "
-          f"{psutil.virtual_memory().total / 1024**3:.0f} GiB; musicbench --jobs {args.jobs}")  # fmt: skip
+    print(
+        f"tracks: {args.n_tracks:,}; machine: {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 1024**3:.0f} GiB; musicbench --jobs {args.jobs}"
+    )
     seed_wall, seed_peak, _ = sides["seed-style"]
-    print(f"{'':30} {'cells':>6} {'metrics/cell':>13} {'wall s':>8} {'peak MiB':>9} {'seed/this wall':>15} {'memory':>7}")
+    print(
+        f"{'':30} {'cells':>6} {'metrics/cell':>13} {'wall s':>8} {'peak MiB':>9} {'seed/this wall':>15} {'memory':>7}"
+    )
     for side, (wall, peak, cells) in sides.items():
         n_metrics = max(int(c["n_metrics"]) for c in cells)  # type: ignore[call-overload]
-        print(f"{side:30} {len(cells):>6} {n_metrics:>13} {wall:>8.1f} {peak / 2**20:>9.0f} "
-              f"{seed_wall / wall:>14.2f}x {seed_peak / peak:>6.2f}x")  # fmt: skip
+        print(
+            f"{side:30} {len(cells):>6} {n_metrics:>13} {wall:>8.1f} {peak / 2**20:>9.0f} "
+            f"{seed_wall / wall:>14.2f}x {seed_peak / peak:>6.2f}x"
+        )
     print("\nARI against genre per cell")
     print(f"{'encoder':16} {'clusterer':14} " + " ".join(f"{side[:28]:>28}" for side in sides))
     for encoder in ENCODERS:

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from musicbench import Dataset, Registry
-
 from tests.benchmarks.sizes import SCALE_TRACKS, SMOKE_TRACKS, SYNTHETIC_TRACKS
 
 
@@ -24,7 +23,9 @@ def measuring(config: pytest.Config) -> bool:
 def tidytuesday(registry: Registry, request: pytest.FixtureRequest, tidytuesday_path) -> Dataset:
     data = registry.get("dataset", "spotify").create(path=str(tidytuesday_path)).load()
     # The file is sorted by playlist: take evenly spaced rows so every genre is there.
-    return data if measuring(request.config) else data.subset(np.linspace(0, data.n_tracks - 1, SMOKE_TRACKS).astype(int))
+    return (
+        data if measuring(request.config) else data.subset(np.linspace(0, data.n_tracks - 1, SMOKE_TRACKS).astype(int))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -66,15 +66,23 @@ def main() -> None:
         found = {}
         for which in ("musicbench", "scikit-learn"):
             labels = str(Path(tmp) / f"{which}.npy")
-            out = subprocess.run([sys.executable, __file__, "--side", which, "--data", data, "--labels", labels],
-                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
+            out = subprocess.run(
+                [sys.executable, __file__, "--side", which, "--data", data, "--labels", labels],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             found[which] = (json.loads(out.splitlines()[-1]), np.load(labels))
     neighbours = (pairwise_distances(X[:1000], X) <= EPS).sum(axis=1)  # 1,000 rows: about 150 MB at the default n
-    print(f"{args.n:,} x {DIMENSIONS}, eps {EPS}, min_samples {MIN_SAMPLES}: "
-          f"a point has about {neighbours.mean():,.0f} neighbours")  # fmt: skip
+    print(
+        f"{args.n:,} x {DIMENSIONS}, eps {EPS}, min_samples {MIN_SAMPLES}: "
+        f"a point has about {neighbours.mean():,.0f} neighbours"
+    )
     for which, (figures, _) in found.items():
-        print(f"{which:13} {figures['seconds']:7.1f} s   peak RSS {figures['peak'] / 2**20:7.0f} MiB "
-              f"(after imports and data: {figures['before'] / 2**20:.0f} MiB)")  # fmt: skip
+        print(
+            f"{which:13} {figures['seconds']:7.1f} s   peak RSS {figures['peak'] / 2**20:7.0f} MiB "
+            f"(after imports and data: {figures['before'] / 2**20:.0f} MiB)"
+        )
     same = np.array_equal(found["musicbench"][1], found["scikit-learn"][1])
     print(f"labels equal: {same}")
 

@@ -28,9 +28,9 @@ os.environ.setdefault("MUSICBENCH_DATA_DIR", str(REPO.parent / "shared" / "data"
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
+from musicbench import build_registry, missing_modalities  # noqa: E402
 from musicbench.benchmark.factories import resolve_encoder_params  # noqa: E402
 from musicbench.benchmark.params import accepted_params, parse_assignments  # noqa: E402
-from musicbench import build_registry, missing_modalities  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> None:
             if "n_threads" in accepted_params(entry.factory):
                 params.setdefault("n_threads", args.threads)
             if missing_modalities(entry.create(), dataset):
-                print(f"{dataset_name:8} {name:15} {'skipped: needs ' + ', '.join(missing_modalities(entry.create(), dataset)):>16}")
+                print(
+                    f"{dataset_name:8} {name:15} {'skipped: needs ' + ', '.join(missing_modalities(entry.create(), dataset)):>16}"
+                )
                 continue
             scores, own, times = [], [], []
             for seed in range(args.seeds):

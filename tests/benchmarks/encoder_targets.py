@@ -30,15 +30,33 @@ DATA = Path(os.environ["MUSICBENCH_DATA_DIR"])
 # name: (dataset, data file or None, TOML encoder tables, clusterers, seeds override)
 TARGETS = {
     "synthetic": ("synthetic", None, {"raw": "", "text": "", "multimodal-vae": ""}, "kmeans", None),
-    "lyrics": ("spotify", "spotify_songs_lyrics_sample1000.csv", {"raw": "", "text": "", "multimodal-vae": ""}, "kmeans", None),
+    "lyrics": (
+        "spotify",
+        "spotify_songs_lyrics_sample1000.csv",
+        {"raw": "", "text": "", "multimodal-vae": ""},
+        "kmeans",
+        None,
+    ),
     "tidytuesday": ("spotify", None, {"raw": "", "multimodal-vae": 'modalities = ["audio+context"]'}, "kmeans", None),
     "own-synthetic": ("synthetic", None, {"vade": "", "idec": ""}, "kmeans,(own)", None),
     "own-tidytuesday": ("spotify", None, {"vade": "", "idec": ""}, "kmeans,(own)", None),
     "own-gtzan": ("gtzan", None, {"vade": "", "idec": ""}, "kmeans,(own)", None),
     "gtzan": ("gtzan", None, {"raw": "", "vae": "", "beta-vae": "", "autoencoder": ""}, "kmeans", None),
-    "fit28k": ("spotify", None, {"autoencoder": "", "vae": "", "beta-vae": "", "vade": "", "idec": "",
-                                 "multimodal-vae": 'modalities = ["audio+context", "audio+title"]'}, "kmeans", 1),
-}  # fmt: skip
+    "fit28k": (
+        "spotify",
+        None,
+        {
+            "autoencoder": "",
+            "vae": "",
+            "beta-vae": "",
+            "vade": "",
+            "idec": "",
+            "multimodal-vae": 'modalities = ["audio+context", "audio+title"]',
+        },
+        "kmeans",
+        1,
+    ),
+}
 GROUPS = {"own": ["own-synthetic", "own-tidytuesday", "own-gtzan"]}
 
 
@@ -47,9 +65,28 @@ def run_target(name: str, work: Path, seeds: int) -> None:
     work.mkdir(parents=True, exist_ok=True)
     config = work / f"{name}.toml"
     config.write_text("".join(f"[encoders.{enc}]\n{body}\n\n" for enc, body in encoders.items()))
-    command = [sys.executable, "-m", "musicbench.benchmark", "run", "--dataset", dataset, "--config", str(config),
-               "--encoders", ",".join(encoders), "--clusterers", clusterers, "--seeds", str(fixed_seeds or seeds),
-               "--threads", "1", "--store", str(work / f"{name}.sqlite"), "--top", "0"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "musicbench.benchmark",
+        "run",
+        "--dataset",
+        dataset,
+        "--config",
+        str(config),
+        "--encoders",
+        ",".join(encoders),
+        "--clusterers",
+        clusterers,
+        "--seeds",
+        str(fixed_seeds or seeds),
+        "--threads",
+        "1",
+        "--store",
+        str(work / f"{name}.sqlite"),
+        "--top",
+        "0",
+    ]
     if data:
         command += ["--data", str(DATA / data)]
     subprocess.run(command, check=False, cwd=REPO)
@@ -63,11 +100,15 @@ def report(name: str, store_path: Path) -> None:
     store = ResultStore(store_path)
     board = build(store)
     print(f"\n## {name} ({board.dataset_name}, {board.dataset.n_tracks if board.dataset else '?'} tracks)")
-    print(f"{'encoder':45} {'modalities':16} {'clusterer':10} {board.metric:>16} {'clusters':>8} {'active':>6} {'fit s':>7} seeds")
+    print(
+        f"{'encoder':45} {'modalities':16} {'clusterer':10} {board.metric:>16} {'clusters':>8} {'active':>6} {'fit s':>7} seeds"
+    )
     for e in board.entries:
         active = e.mean("active_units")
-        print(f"{e.encoder_label:45} {e.modalities:16} {e.clusterer_label:10} {_fmt(e.mean(board.metric), e.std(board.metric)):>16} "
-              f"{e.mean('n_clusters'):8.1f} {'-' if math.isnan(active) else f'{active:.1f}':>6} {e.timing('fit_s'):7.1f} {len(e.cells)}")  # fmt: skip
+        print(
+            f"{e.encoder_label:45} {e.modalities:16} {e.clusterer_label:10} {_fmt(e.mean(board.metric), e.std(board.metric)):>16} "
+            f"{e.mean('n_clusters'):8.1f} {'-' if math.isnan(active) else f'{active:.1f}':>6} {e.timing('fit_s'):7.1f} {len(e.cells)}"
+        )
     for p in board.problems:
         print(f"  {p.status}: {p.encoder} x {p.clusterer} seed {p.seed}: {p.reason}")
     store.close()

@@ -23,7 +23,9 @@ def measure(command: Sequence[str], cwd: Path, interval_s: float = 0.05) -> tupl
     """
     env = dict(os.environ)
     start = time.perf_counter()
-    proc = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        list(command), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     root = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:

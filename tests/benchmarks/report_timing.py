@@ -47,7 +47,9 @@ def main() -> None:
             _time(commands["bench leaderboard"], 1)
         for name, args in commands.items():
             times = _time(args, options.repeat)
-            print(f"{name:18s} best {min(times):6.2f} s   median {statistics.median(times):6.2f} s   ({options.repeat} runs)")
+            print(
+                f"{name:18s} best {min(times):6.2f} s   median {statistics.median(times):6.2f} s   ({options.repeat} runs)"
+            )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = REPO / "tests" / "benchmark" / "plugins" / "toy.py"
-ISOLATE = ["--disable", "musicbench.plugins.encoders", "--disable", "musicbench.plugins.clusterers", "--disable", "musicbench.plugins.metrics"]
+ISOLATE = [
+    "--disable",
+    "musicbench.plugins.encoders",
+    "--disable",
+    "musicbench.plugins.clusterers",
+    "--disable",
+    "musicbench.plugins.metrics",
+]
 
 
 def plugin_args(toy: bool) -> list[str]:
@@ -51,8 +58,20 @@ def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
 def bench_run(folder: Path, toy: bool, n_tracks: int | None, *extra: str) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     dataset = ["-P", f"n_tracks={n_tracks}"] if n_tracks else []
-    command = [sys.executable, "-m", "musicbench.benchmark", "run", "--all", "--store", str(folder / "store.sqlite"),
-               "--top", "0", *plugin_args(toy), *dataset, *extra]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "musicbench.benchmark",
+        "run",
+        "--all",
+        "--store",
+        str(folder / "store.sqlite"),
+        "--top",
+        "0",
+        *plugin_args(toy),
+        *dataset,
+        *extra,
+    ]
     seconds, proc = timed(command)
     if proc.returncode not in (0, 1):
         sys.exit(f"bench run failed ({proc.returncode}):\n{proc.stderr}")
@@ -62,12 +81,12 @@ def bench_run(folder: Path, toy: bool, n_tracks: int | None, *extra: str) -> flo
 def plain_loop(toy: bool, n_tracks: int | None) -> None:
     """The same cells as ``bench run --all``, computed in a plain loop in this process."""
     sys.path.insert(0, str(REPO))
+    from musicbench import build_registry
     from musicbench.benchmark.config import OWN, RunConfig, select
     from musicbench.benchmark.datasets import load_dataset
     from musicbench.benchmark.evaluation import evaluate
     from musicbench.benchmark.plan import make_plan
     from musicbench.benchmark.work import limit_threads
-    from musicbench import build_registry
 
     limit_threads(1)  # what bench run's workers do by default (--threads 1)
     disabled = ISOLATE[1::2] if toy else []
@@ -108,8 +127,10 @@ def main() -> None:
     if args.plain_loop:
         plain_loop(args.toy, args.n_tracks)
         return
-    print(f"plugins: {'stand-ins (tests/benchmark/plugins/toy.py)' if args.toy else 'built-ins'}; "
-          f"cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"plugins: {'stand-ins (tests/benchmark/plugins/toy.py)' if args.toy else 'built-ins'}; "
+        f"cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         first = bench_run(root / "a", args.toy, args.n_tracks, "--jobs", "1")

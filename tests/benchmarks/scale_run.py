@@ -26,8 +26,25 @@ from tests.benchmarks.measure import measure  # noqa: E402
 
 def run_size(n_tracks: int, timeout: float, work: Path, jobs: int = 1) -> tuple[float, int, list]:
     store = work / f"scale-{n_tracks}.sqlite"
-    command = [sys.executable, "-m", "musicbench.benchmark", "run", "--all", "--seeds", "1", "-P", f"n_tracks={n_tracks}",
-               "--store", str(store), "--timeout", str(timeout), "--top", "0", "--jobs", str(jobs)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "musicbench.benchmark",
+        "run",
+        "--all",
+        "--seeds",
+        "1",
+        "-P",
+        f"n_tracks={n_tracks}",
+        "--store",
+        str(store),
+        "--timeout",
+        str(timeout),
+        "--top",
+        "0",
+        "--jobs",
+        str(jobs),
+    ]
     wall, peak, _, code = measure(command, work, interval_s=0.5)
     if code not in (0, 1):
         sys.exit(f"bench run failed at {n_tracks:,} tracks with exit code {code}")
@@ -51,12 +68,16 @@ def main() -> None:
         for n in sorted(args.n_tracks):
             wall, peak, rows = run_size(n, args.timeout, Path(tmp), args.jobs)
             print(f"\n== {n:,} tracks: bench run --all took {wall:.0f} s, peak memory {peak / 2**30:.2f} GiB")
-            print(f"{'encoder':16} {'clusterer':14} {'status':8} {'fit s':>8} {'cluster s':>10} {'metrics s':>10}  reason")
+            print(
+                f"{'encoder':16} {'clusterer':14} {'status':8} {'fit s':>8} {'cluster s':>10} {'metrics s':>10}  reason"
+            )
             for r in sorted(rows, key=lambda r: (r.encoder, r.clusterer)):
                 fit = f"{r.fit_s:.1f}" if r.fit_s is not None else "-"
                 cl = f"{r.cluster_s:.1f}" if r.cluster_s is not None else "-"
                 me = f"{r.metrics_s:.1f}" if r.metrics_s is not None else "-"
-                print(f"{r.encoder:16} {r.clusterer:14} {r.status:8} {fit:>8} {cl:>10} {me:>10}  {(r.reason or '')[:90]}")
+                print(
+                    f"{r.encoder:16} {r.clusterer:14} {r.status:8} {fit:>8} {cl:>10} {me:>10}  {(r.reason or '')[:90]}"
+                )
                 if r.status == "ok":
                     fits[r.encoder][n] = r.fit_s or 0.0
                     clusters[r.clusterer][n] = max(clusters[r.clusterer].get(n, 0.0), r.cluster_s or 0.0)

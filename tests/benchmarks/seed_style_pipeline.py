@@ -38,7 +38,9 @@ class SeedVAE(nn.Module):
         self.enc = nn.Sequential(nn.Linear(n_in, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU())
         self.mu = nn.Linear(128, latent)
         self.logvar = nn.Linear(128, latent)
-        self.dec = nn.Sequential(nn.Linear(latent, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, n_in))
+        self.dec = nn.Sequential(
+            nn.Linear(latent, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, n_in)
+        )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         h = self.enc(x)

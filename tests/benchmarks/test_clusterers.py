@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from musicbench import Dataset, build_registry, clusterer_input
 from musicbench.benchmark.factories import DEFAULT_MEMORY_BUDGET, resolve_clusterer_params, skip_reason
 from tests.benchmarks.sizes import DATASETS
-from musicbench import Dataset, build_registry, clusterer_input
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")
 

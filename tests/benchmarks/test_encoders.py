@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from musicbench import Dataset, build_registry
 from musicbench.benchmark.factories import resolve_encoder_params
 from tests.benchmarks.sizes import DATASETS
-from musicbench import Dataset, build_registry
 
 # `precomputed` reads vectors made elsewhere: there is nothing of its own to time.
 ENCODERS = [e for e in build_registry(entry_points=False, environ={}).entries("encoder") if not e.info.needs_user_file]

@@ -7,9 +7,9 @@ import math
 import pytest
 from sklearn.cluster import KMeans
 
+from musicbench import Dataset, Registry
 from musicbench.benchmark.evaluation import evaluate
 from tests.benchmarks.sizes import DATASETS
-from musicbench import Dataset, Registry
 
 
 @pytest.mark.parametrize("data", DATASETS)
@@ -18,6 +18,8 @@ def test_all_metrics_for_one_cell(benchmark, request: pytest.FixtureRequest, reg
     labels = KMeans(dataset.n_classes(), n_init=1, random_state=0).fit_predict(dataset.audio)
     embedding = dataset.audio[:, :4]
     benchmark.group = "all metrics, one cell"
-    results = benchmark.pedantic(evaluate, args=(registry.metrics(), dataset, embedding, labels), rounds=3, iterations=1)
+    results = benchmark.pedantic(
+        evaluate, args=(registry.metrics(), dataset, embedding, labels), rounds=3, iterations=1
+    )
     assert not math.isnan(results[f"nmi[{dataset.primary_label}]"].value)
     assert not math.isnan(results["silhouette@reference"].value)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+from musicbench import Registry
 from musicbench.benchmark.cli import main
 from musicbench.benchmark.evaluation import evaluate
 from musicbench.benchmark.factories import resolve_clusterer_params, resolve_encoder_params
-from musicbench import Registry
 
 ENCODERS, CLUSTERERS, SEEDS, TRACKS = ("raw", "pca"), ("kmeans",), 4, 1500
 
@@ -24,9 +24,25 @@ ENCODERS, CLUSTERERS, SEEDS, TRACKS = ("raw", "pca"), ("kmeans",), 4, 1500
 def bench_run(folder: Path) -> None:
     folder.mkdir()
     try:
-        main(["run", "--encoders", ",".join(ENCODERS), "--clusterers", ",".join(CLUSTERERS),
-              "--seeds", str(SEEDS), "-P", f"n_tracks={TRACKS}", "--store", str(folder / "s.sqlite"), "--top", "0",
-              "--jobs", "1"])  # one worker against the one-process loop  # fmt: skip
+        main(
+            [
+                "run",
+                "--encoders",
+                ",".join(ENCODERS),
+                "--clusterers",
+                ",".join(CLUSTERERS),
+                "--seeds",
+                str(SEEDS),
+                "-P",
+                f"n_tracks={TRACKS}",
+                "--store",
+                str(folder / "s.sqlite"),
+                "--top",
+                "0",
+                "--jobs",
+                "1",
+            ]
+        )  # one worker against the one-process loop
     except SystemExit as exc:
         assert not exc.code, f"bench run exited with {exc.code}"
 

@@ -18,8 +18,10 @@ from cosmic_ray.work_item import WorkerOutcome, WorkResult
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """(start, end) of every annotation, as (line, column) pairs."""
     tree = ast.parse(source)
-    if not any(isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
-               for n in tree.body):  # fmt: skip
+    if not any(
+        isinstance(n, ast.ImportFrom) and n.module == "__future__" and any(a.name == "annotations" for a in n.names)
+        for n in tree.body
+    ):
         return []  # annotations are evaluated: their mutants are real
     nodes: list[ast.AST] = []
     for node in ast.walk(tree):
@@ -43,8 +45,10 @@ def main(session: str) -> None:
                     spans[path] = annotation_spans(Path(path).read_text())
                 start = tuple(m.start_pos)
                 if any(lo <= start < hi for lo, hi in spans[path]):
-                    db.set_result(item.job_id, WorkResult(output="equivalent: inside an annotation",
-                                                          worker_outcome=WorkerOutcome.SKIPPED))  # fmt: skip
+                    db.set_result(
+                        item.job_id,
+                        WorkResult(output="equivalent: inside an annotation", worker_outcome=WorkerOutcome.SKIPPED),
+                    )
                     skipped += 1
                     break
     print(f"{session}: {skipped} mutants inside annotations skipped (equivalent)")

@@ -11,53 +11,116 @@ should catch it are run. Exit status 1 if any fault goes unnoticed.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
-import io
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 FAULTS = [
-    ("ari and ami registrations swapped", "plugins/metrics/__init__.py",
-     "register(name, getattr(external, name),", 'register(name, getattr(external, {"ari": "ami", "ami": "ari"}.get(name, name)),',
-     "tests/plugins/metrics/test_registered.py"),
-    ("the encoder's plugin version left out of the embedding key", "benchmark/plan.py",
-     "key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, package_versions())",
-     'key = embedding_key(dataset.fingerprint, name, params, seed, "", package_versions())', "tests/benchmark/test_keys.py"),
-    ("the clusterer's plugin version left out of the cell key", "benchmark/plan.py",
-     "key = cell_key(spec, clusterer, params, entry.source.version)", 'key = cell_key(spec, clusterer, params, "")',
-     "tests/benchmark/test_keys.py"),
-    ("library versions left out of the embedding key", "benchmark/cache.py",
-     "dict(package_versions() if packages is None else packages),", "{},", "tests/benchmark/test_keys.py"),
-    ("the worker's dataset check switched off", "benchmark/work.py",
-     "if self.dataset.fingerprint != context.fingerprint:", "if False:", "tests/benchmark/test_worker_checks.py"),
-    ("the worker's plugin check switched off", "benchmark/work.py",
-     "if self.registry.plugin_versions() != versions:", "if False:", "tests/benchmark/test_worker_checks.py"),
-    ("the Dask timeout ignored", "benchmark/work.py", "    if timeout is None:\n        return run_task(",
-     "    if True:\n        return run_task(", "tests/benchmark/test_worker_checks.py"),
-    ("--retry-failed ignored", "benchmark/runner.py", "redo = set(FAILED) if retry_failed else set()", "redo = set()",
-     "tests/benchmark/test_runner_flags.py"),
-    ("--force reuses the cached embedding", "benchmark/runner.py", "cached = None if force else run.cache.get(key)",
-     "cached = run.cache.get(key)", "tests/benchmark/test_runner_flags.py"),
-    ("--timeout ignored", "benchmark/cli/run.py", "config.timeout = timeout or config.timeout", "config.timeout = config.timeout",
-     "tests/benchmark/test_runner_flags.py"),
-    ("the best weights not restored after early stopping", "plugins/encoders/core/training.py",
-     "    module.load_state_dict(best_state)\n", "", "tests/plugins/encoders/core/test_training_promises.py"),
-    ("noise counted as a cluster by internal metrics", "benchmark/evaluation.py", "rows = rows[labels[rows] != NOISE]",
-     "rows = rows", "tests/benchmark/test_evaluation.py"),
-    ("'|' not escaped in Markdown", "benchmark/leaderboard/text.py", 'for char in "\\\\|`*_[]":', 'for char in "\\\\`*_[]":',
-     "tests/benchmark/test_hostile_text.py"),
-]  # fmt: skip
+    (
+        "ari and ami registrations swapped",
+        "plugins/metrics/__init__.py",
+        "register(name, getattr(external, name),",
+        'register(name, getattr(external, {"ari": "ami", "ami": "ari"}.get(name, name)),',
+        "tests/plugins/metrics/test_registered.py",
+    ),
+    (
+        "the encoder's plugin version left out of the embedding key",
+        "benchmark/plan.py",
+        "key = embedding_key(dataset.fingerprint, name, params, seed, entry.source.version, package_versions())",
+        'key = embedding_key(dataset.fingerprint, name, params, seed, "", package_versions())',
+        "tests/benchmark/test_keys.py",
+    ),
+    (
+        "the clusterer's plugin version left out of the cell key",
+        "benchmark/plan.py",
+        "key = cell_key(spec, clusterer, params, entry.source.version)",
+        'key = cell_key(spec, clusterer, params, "")',
+        "tests/benchmark/test_keys.py",
+    ),
+    (
+        "library versions left out of the embedding key",
+        "benchmark/cache.py",
+        "dict(package_versions() if packages is None else packages),",
+        "{},",
+        "tests/benchmark/test_keys.py",
+    ),
+    (
+        "the worker's dataset check switched off",
+        "benchmark/work.py",
+        "if self.dataset.fingerprint != context.fingerprint:",
+        "if False:",
+        "tests/benchmark/test_worker_checks.py",
+    ),
+    (
+        "the worker's plugin check switched off",
+        "benchmark/work.py",
+        "if self.registry.plugin_versions() != versions:",
+        "if False:",
+        "tests/benchmark/test_worker_checks.py",
+    ),
+    (
+        "the Dask timeout ignored",
+        "benchmark/work.py",
+        "    if timeout is None:\n        return run_task(",
+        "    if True:\n        return run_task(",
+        "tests/benchmark/test_worker_checks.py",
+    ),
+    (
+        "--retry-failed ignored",
+        "benchmark/runner.py",
+        "redo = set(FAILED) if retry_failed else set()",
+        "redo = set()",
+        "tests/benchmark/test_runner_flags.py",
+    ),
+    (
+        "--force reuses the cached embedding",
+        "benchmark/runner.py",
+        "cached = None if force else run.cache.get(key)",
+        "cached = run.cache.get(key)",
+        "tests/benchmark/test_runner_flags.py",
+    ),
+    (
+        "--timeout ignored",
+        "benchmark/cli/run.py",
+        "config.timeout = timeout or config.timeout",
+        "config.timeout = config.timeout",
+        "tests/benchmark/test_runner_flags.py",
+    ),
+    (
+        "the best weights not restored after early stopping",
+        "plugins/encoders/core/training.py",
+        "    module.load_state_dict(best_state)\n",
+        "",
+        "tests/plugins/encoders/core/test_training_promises.py",
+    ),
+    (
+        "noise counted as a cluster by internal metrics",
+        "benchmark/evaluation.py",
+        "rows = rows[labels[rows] != NOISE]",
+        "rows = rows",
+        "tests/benchmark/test_evaluation.py",
+    ),
+    (
+        "'|' not escaped in Markdown",
+        "benchmark/leaderboard/text.py",
+        'for char in "\\\\|`*_[]":',
+        'for char in "\\\\`*_[]":',
+        "tests/benchmark/test_hostile_text.py",
+    ),
+]
 
 
 def _copy(work: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     (work / "src").mkdir(parents=True)
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True,
-                           check=True).stdout.split()  # fmt: skip
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name in files:
@@ -84,8 +147,13 @@ def main(work: Path) -> int:
         assert original.count(old) == 1, f"{path}: the code to change is not there once: {old!r}"
         target.write_text(original.replace(old, new))
         try:
-            proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                                   tests], cwd=work / "src", env=env, capture_output=True, text=True)  # fmt: skip
+            proc = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", tests],
+                cwd=work / "src",
+                env=env,
+                capture_output=True,
+                text=True,
+            )
         finally:
             target.write_text(original)
         caught = proc.returncode == 1  # tests failed (2+ would be a usage or collection error)

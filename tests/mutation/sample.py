@@ -19,8 +19,10 @@ def main(session: str, n: int, seed: int = 0) -> None:
     with use_db(session, WorkDB.Mode.open) as db:
         # Job ids are random per session; sorting by the mutation itself makes the same
         # seed pick the same mutants in two sessions on the same source.
-        items = sorted(db.pending_work_items, key=lambda item: [
-            (m.module_path, m.operator_name, m.occurrence) for m in item.mutations])
+        items = sorted(
+            db.pending_work_items,
+            key=lambda item: [(m.module_path, m.operator_name, m.occurrence) for m in item.mutations],
+        )
         pending = [item.job_id for item in items]
         if len(pending) <= n:
             return

@@ -27,9 +27,11 @@ def main(session: str, module: str, seconds: str) -> None:
                 outcomes[str(result.worker_outcome.value)] += 1
     tested = outcomes["killed"] + outcomes["survived"]
     score = 100.0 * outcomes["killed"] / tested if tested else float("nan")
-    print(f"{module}: {score:.1f}% killed ({outcomes['killed']}/{tested}; {total} generated, "
-          f"{outcomes['timed out']} timed out, {outcomes['annotation']} in annotations, "
-          f"{outcomes['sampled out']} sampled out; {seconds} s)")
+    print(
+        f"{module}: {score:.1f}% killed ({outcomes['killed']}/{tested}; {total} generated, "
+        f"{outcomes['timed out']} timed out, {outcomes['annotation']} in annotations, "
+        f"{outcomes['sampled out']} sampled out; {seconds} s)"
+    )
 
 
 if __name__ == "__main__":

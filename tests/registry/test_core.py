@@ -53,8 +53,13 @@ def test_importing_loads_no_plugin() -> None:
         "import sys, musicbench, musicbench.benchmark.cli\n"
         f"print(sorted(m for m in {list(DEFAULT_PLUGINS)!r} if m in sys.modules))"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.stdout.strip() == "[]"
 
 
@@ -115,7 +120,10 @@ def test_local_file_plugin_and_environment_variable(tmp_path: Path) -> None:
             "    register('half', dict)\n    raise ValueError('boom in register')\n",
             "boom in register",
         ),
-        ("from musicbench import hookimpl\n@hookimpl\ndef register_metrics(register):\n    register('m', len)\n", "scope"),
+        (
+            "from musicbench import hookimpl\n@hookimpl\ndef register_metrics(register):\n    register('m', len)\n",
+            "scope",
+        ),
         ("from musicbench import hookimpl\n@hookimpl\ndef register_encoders(wrong):\n    pass\n", "wrong"),
     ],
     ids=["import-error", "register-error", "bad-metric", "bad-signature"],

@@ -19,7 +19,7 @@ def mlp(sizes: Sequence[int], final_activation: bool = False) -> nn.Sequential:
     layer waste capacity, and SiLU trains as fast.
     """
     layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(n_in, n_out))
         if i < len(sizes) - 2 or final_activation:
             layers.append(nn.SiLU())

@@ -18,11 +18,11 @@ import torch
 from sklearn.utils import check_random_state
 from torch import nn
 
+from musicbench.contracts import Dataset
+from musicbench.errors import DataError
 from musicbench.plugins.encoders.base import EncoderBase
 from musicbench.plugins.encoders.core.blocks import init_parameters
 from musicbench.plugins.encoders.core.training import History, TrainingConfig, torch_threads, train
-from musicbench.contracts import Dataset
-from musicbench.errors import DataError
 
 SAVE_FORMAT = 1
 TRANSFORM_BATCH = 8192
@@ -78,7 +78,9 @@ class NeuralEncoder(EncoderBase):
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         raise NotImplementedError
 
-    def _inputs(self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None) -> list[np.ndarray]:
+    def _inputs(
+        self, dataset: Dataset, audio: np.ndarray, fitting: bool, rng: np.random.RandomState | None
+    ) -> list[np.ndarray]:
         """The float32 arrays the network reads; ``fitting`` may learn a featurizer."""
         return [audio]
 
@@ -89,7 +91,9 @@ class NeuralEncoder(EncoderBase):
     def _restore_extra_state(self, state: dict[str, Any]) -> None:
         pass
 
-    def _train(self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState) -> History:
+    def _train(
+        self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState
+    ) -> History:
         return train(module, tensors, self._training_config(), generator, description=type(self).__name__)
 
     # -- the scikit-learn API ---------------------------------------------------
@@ -133,7 +137,12 @@ class NeuralEncoder(EncoderBase):
         means = self._embed(tensors).numpy()
         size = int(means.shape[1])
         self.active_units_ = active_units(means)
-        self.fit_diagnostics_ = {"active_units": (float(self.active_units_), f"latent units (of {size}) whose posterior mean varies (variance > 0.01)")}
+        self.fit_diagnostics_ = {
+            "active_units": (
+                float(self.active_units_),
+                f"latent units (of {size}) whose posterior mean varies (variance > 0.01)",
+            )
+        }
         if self.active_units_ < size / 2:
             warnings.warn(
                 f"{type(self).__name__}: only {self.active_units_} of {size} latent units are active "

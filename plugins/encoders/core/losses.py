@@ -35,7 +35,9 @@ def gaussian_kl(
     prior_mean = torch.as_tensor(prior_mean, dtype=mean.dtype)
     prior_log_var = torch.as_tensor(prior_log_var, dtype=mean.dtype)
     ratio = torch.exp(log_var - prior_log_var)
-    return 0.5 * (ratio + (mean - prior_mean) ** 2 * torch.exp(-prior_log_var) - 1.0 - log_var + prior_log_var).sum(dim=-1)
+    return 0.5 * (ratio + (mean - prior_mean) ** 2 * torch.exp(-prior_log_var) - 1.0 - log_var + prior_log_var).sum(
+        dim=-1
+    )
 
 
 def mixture_log_likelihoods(

@@ -91,7 +91,9 @@ def _split(n: int, fraction: float, generator: torch.Generator) -> tuple[torch.T
 
 
 @torch.no_grad()
-def _mean_loss(module: nn.Module, tensors: Sequence[torch.Tensor], rows: torch.Tensor, generator: torch.Generator) -> float:
+def _mean_loss(
+    module: nn.Module, tensors: Sequence[torch.Tensor], rows: torch.Tensor, generator: torch.Generator
+) -> float:
     total = 0.0
     for start in range(0, len(rows), EVAL_BATCH):
         index = rows[start : start + EVAL_BATCH]

@@ -26,8 +26,13 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 
 def _heavy_after(code: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", _SCRIPT.format(code=code, heavy=HEAVY)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT.format(code=code, heavy=HEAVY)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -29,10 +29,24 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_extract_writes_a_table_the_gtzan_dataset_reads(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_extract_writes_a_table_the_gtzan_dataset_reads(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "features.csv"
-    code, stdout, err = bench_here(capsys, "datasets", "extract", "audio", "--data", folder, "--out", out,
-                                   "--jobs", "1", "-P", f"cache_dir={tmp_path / 'cache'}")  # fmt: skip
+    code, stdout, err = bench_here(
+        capsys,
+        "datasets",
+        "extract",
+        "audio",
+        "--data",
+        folder,
+        "--out",
+        out,
+        "--jobs",
+        "1",
+        "-P",
+        f"cache_dir={tmp_path / 'cache'}",
+    )
     assert code == 0, err
     assert "wrote 4 rows x 60 columns" in stdout and "4 extracted, 0 from the cache" in err
     table = pd.read_csv(out)
@@ -43,23 +57,65 @@ def test_extract_writes_a_table_the_gtzan_dataset_reads(folder: Path, tmp_path: 
     assert "gtzan: 4 tracks x 57 features" in stdout and "genre (2): high 2 · low 2" in stdout
 
 
-def test_csv_reads_the_table_with_lyrics_sidecars(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_csv_reads_the_table_with_lyrics_sidecars(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "features.csv"
     (folder / "low" / "low1.txt").write_text("deep words", encoding="utf-8")
     try:
-        code, _, err = bench_here(capsys, "datasets", "extract", "audio", "--data", folder, "--out", out,
-                                  "--jobs", "1", "-P", f"cache_dir={tmp_path / 'cache'}")  # fmt: skip
+        code, _, err = bench_here(
+            capsys,
+            "datasets",
+            "extract",
+            "audio",
+            "--data",
+            folder,
+            "--out",
+            out,
+            "--jobs",
+            "1",
+            "-P",
+            f"cache_dir={tmp_path / 'cache'}",
+        )
         assert code == 0, err
         assert pd.read_csv(out, keep_default_na=False)["lyrics"].tolist() == ["", "", "", "deep words"]
-        code, stdout, err = bench_here(capsys, "datasets", "show", "csv", "--data", out, "-P", "labels=label",
-                                       "-P", "id_column=filename", "-P", "drop_features=length,", "-P", "text_columns=lyrics")  # fmt: skip
+        code, stdout, err = bench_here(
+            capsys,
+            "datasets",
+            "show",
+            "csv",
+            "--data",
+            out,
+            "-P",
+            "labels=label",
+            "-P",
+            "id_column=filename",
+            "-P",
+            "drop_features=length,",
+            "-P",
+            "text_columns=lyrics",
+        )
         assert code == 0, err
         assert "csv: 4 tracks x 57 features" in stdout and "modalities: audio, lyrics" in stdout
         # The same sidecars, read by the csv loader from the audio folder.
         plain = tmp_path / "plain.csv"
         pd.read_csv(out).drop(columns="lyrics").to_csv(plain, index=False)
-        code, stdout, err = bench_here(capsys, "datasets", "show", "csv", "--data", plain, "-P", "labels=label",
-                                       "-P", "id_column=filename", "-P", "drop_features=length,", "-P", f"lyrics_dir={folder}")  # fmt: skip
+        code, stdout, err = bench_here(
+            capsys,
+            "datasets",
+            "show",
+            "csv",
+            "--data",
+            plain,
+            "-P",
+            "labels=label",
+            "-P",
+            "id_column=filename",
+            "-P",
+            "drop_features=length,",
+            "-P",
+            f"lyrics_dir={folder}",
+        )
         assert code == 0, err
         assert "modalities: audio, lyrics" in stdout
     finally:
@@ -67,6 +123,8 @@ def test_csv_reads_the_table_with_lyrics_sidecars(folder: Path, tmp_path: Path, 
 
 
 def test_extract_refuses_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = bench_here(capsys, "datasets", "extract", "audio", "--data", tmp_path / "nope", "--out", tmp_path / "x.csv")
+    code, _, err = bench_here(
+        capsys, "datasets", "extract", "audio", "--data", tmp_path / "nope", "--out", tmp_path / "x.csv"
+    )
     assert code == 2
     assert "is not a folder" in err and "Traceback" not in err

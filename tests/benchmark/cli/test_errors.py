@@ -24,8 +24,11 @@ def _command(exc: BaseException) -> click.Command:
     "exc, code, expected",
     [
         (DataError("the file x.csv is empty [/]"), EXIT_USER, "error: the file x.csv is empty [/]"),
-        (OSError(errno.ENOSPC, "No space left on device", "/data/s.sqlite"), EXIT_USER,
-         "could not read or write /data/s.sqlite: No space left on device. Every cell finished"),
+        (
+            OSError(errno.ENOSPC, "No space left on device", "/data/s.sqlite"),
+            EXIT_USER,
+            "could not read or write /data/s.sqlite: No space left on device. Every cell finished",
+        ),
         (OSError(errno.EFBIG, "File too large", "cache/ab.npy"), EXIT_USER, "raise the file-size limit"),
         (KeyboardInterrupt(), EXIT_INTERRUPTED, "interrupted. Every cell finished before this is in the store"),
         (EOFError("No data left in file"), EXIT_INTERNAL, "internal error in `bench` (musicbench"),
@@ -34,9 +37,13 @@ def _command(exc: BaseException) -> click.Command:
     ids=["user", "disk-full", "file-too-large", "ctrl-c", "eof-is-not-abort", "bug"],
 )
 def test_every_ending_has_one_exit_code_and_one_paragraph(
-    exc: BaseException, code: int, expected: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    exc: BaseException,
+    code: int,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setenv(CRASH_DIR_ENV, str(tmp_path))
     with pytest.raises(SystemExit) as stopped:
         run_cli(_command(exc), [])

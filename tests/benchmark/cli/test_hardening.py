@@ -26,8 +26,20 @@ def _one_paragraph(stderr: str) -> None:
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    done = bench("run", "--store", tmp_path / "s.sqlite", "--plugin", TOY, "--plugin", UNRULY, *ISOLATE, *SMALL,
-                 *_seeds(args), *args, cwd=tmp_path)  # fmt: skip
+    done = bench(
+        "run",
+        "--store",
+        tmp_path / "s.sqlite",
+        "--plugin",
+        TOY,
+        "--plugin",
+        UNRULY,
+        *ISOLATE,
+        *SMALL,
+        *_seeds(args),
+        *args,
+        cwd=tmp_path,
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -159,11 +171,26 @@ def test_rows_dropped_at_load_are_reported_by_run_and_in_every_leaderboard(tmp_p
     rows = "".join(f"{'abc'[i % 3]},{'' if i % 4 == 0 else i % 7},{(i * 3) % 11}\n" for i in range(40))
     (tmp_path / "t.csv").write_text("genre,a,b\n" + rows)
     (tmp_path / "run.toml").write_text("seeds = 1\n[encoders.pca-lite]\nn_components = 2\n[clusterers.kmeans-lite]\n")
-    done = bench("run", "--dataset", "csv", "--data", "t.csv", "--store", "s.sqlite", "--plugin", TOY, *ISOLATE,
-                 "--config", "run.toml", cwd=tmp_path)  # fmt: skip
+    done = bench(
+        "run",
+        "--dataset",
+        "csv",
+        "--data",
+        "t.csv",
+        "--store",
+        "s.sqlite",
+        "--plugin",
+        TOY,
+        *ISOLATE,
+        "--config",
+        "run.toml",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "dropped 10 of 40 row(s), 25.0 %" in " ".join(done.stderr.split())
-    board = bench("leaderboard", "--store", "s.sqlite", "--output", "lb", "--projection", "none", "--top", "0", cwd=tmp_path)
+    board = bench(
+        "leaderboard", "--store", "s.sqlite", "--output", "lb", "--projection", "none", "--top", "0", cwd=tmp_path
+    )
     assert board.returncode == 0, board.stderr
     for suffix in ("md", "html"):  # whatever the board is named after (the loader or the file)
         (page,) = (tmp_path / "lb").glob(f"*.{suffix}")

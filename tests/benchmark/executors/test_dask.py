@@ -20,12 +20,27 @@ def _cells(path):  # type: ignore[no-untyped-def]
 
 
 def test_dask_results_are_identical_to_a_serial_run(tmp_path):
-    args = ["--plugin", str(TOY), "--plugin", str(FAILING), *ISOLATE, *SMALL, "--encoders", "pca-lite,mixture-embed,broken",
-            "--clusterers", "kmeans-lite,(own)", "--seeds", "2", "--threads", "1"]  # fmt: skip
+    args = [
+        "--plugin",
+        str(TOY),
+        "--plugin",
+        str(FAILING),
+        *ISOLATE,
+        *SMALL,
+        "--encoders",
+        "pca-lite,mixture-embed,broken",
+        "--clusterers",
+        "kmeans-lite,(own)",
+        "--seeds",
+        "2",
+        "--threads",
+        "1",
+    ]
     serial = bench("run", "--store", tmp_path / "serial.sqlite", *args)
     assert serial.returncode == 1, serial.stderr  # the broken encoder's rows
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
-                                  dashboard_address=None) as cluster:  # fmt: skip
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         on_dask = bench("run", "--store", tmp_path / "dask.sqlite", "--scheduler", cluster.scheduler_address, *args)
     assert on_dask.returncode == 1, on_dask.stderr
     a, b = _cells(tmp_path / "serial.sqlite"), _cells(tmp_path / "dask.sqlite")
@@ -37,7 +52,20 @@ def test_dask_results_are_identical_to_a_serial_run(tmp_path):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
-    proc = bench("run", "--store", tmp_path / "s.sqlite", "--plugin", TOY, *ISOLATE, *SMALL, "--encoders", "pca-lite",
-                 "--seeds", "1", "--scheduler", "tcp://127.0.0.1:9")  # fmt: skip
+    proc = bench(
+        "run",
+        "--store",
+        tmp_path / "s.sqlite",
+        "--plugin",
+        TOY,
+        *ISOLATE,
+        *SMALL,
+        "--encoders",
+        "pca-lite",
+        "--seeds",
+        "1",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
     assert proc.returncode == 2
     assert "Cannot reach the Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr

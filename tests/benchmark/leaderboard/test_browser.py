@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
 
 from musicbench.benchmark.cache import EmbeddingCache
@@ -23,18 +22,30 @@ from musicbench.benchmark.leaderboard.html import to_html
 from tests.benchmark.leaderboard.test_resampling import _noisy, _store, _truth
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-pytestmark = pytest.mark.skipif(BROWSER is None and os.environ.get("CI") != "true",
-                                reason="headless Chromium is not installed (apt-get install chromium)")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    BROWSER is None and os.environ.get("CI") != "true",
+    reason="headless Chromium is not installed (apt-get install chromium)",
+)
 
 
 def _selftest(page) -> dict:  # type: ignore[no-untyped-def]
     if BROWSER is None:
         pytest.fail("CI=true but no Chromium: .ci/run installs it with apt-get install chromium")
     done = subprocess.run(
-        [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1366,900", "--virtual-time-budget=3000",
-         "--dump-dom", page.as_uri() + "#selftest"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            BROWSER,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1366,900",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.as_uri() + "#selftest",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     found = re.search(r'<pre id="selftest">(.*?)</pre>', done.stdout, re.S)
     assert found, f"the page's self-test did not run (a script error?): {done.stderr[-2000:]}"
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
@@ -45,12 +56,18 @@ def page(tmp_path_factory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("browser")
     truth = _truth()
     # Long parameterised names and many rows: the table must scroll inside its box, not widen the page.
-    labelings = {f"encoder-with-a-long-name(latent_dim={k}, hidden_dims=[256, 128, 64], beta={k / 10})":
-                 [_noisy(truth, 0.2 + k / 40, s + k * 7) for s in range(2)] for k in range(12)}  # fmt: skip
+    labelings = {
+        f"encoder-with-a-long-name(latent_dim={k}, hidden_dims=[256, 128, 64], beta={k / 10})": [
+            _noisy(truth, 0.2 + k / 40, s + k * 7) for s in range(2)
+        ]
+        for k in range(12)
+    }
     store = _store(folder / "s.sqlite", labelings, truth)
     board = build(store)
     path = folder / "board.html"
-    path.write_text(to_html(board, store, EmbeddingCache(folder / "cache"), "none", title="browser-test"), encoding="utf-8")
+    path.write_text(
+        to_html(board, store, EmbeddingCache(folder / "cache"), "none", title="browser-test"), encoding="utf-8"
+    )
     return path
 
 
@@ -72,6 +89,10 @@ def test_the_harness_sees_a_broken_script(page, tmp_path):
 def test_the_harness_sees_an_overflowing_table(page, tmp_path):
     unboxed = tmp_path / "unboxed.html"
     # without the scroll box a table wider than the window widens the page
-    wide = page.read_text().replace("overflow: auto;", "overflow: visible;", 1).replace("table {", "table { min-width: 2000px;", 1)
+    wide = (
+        page.read_text()
+        .replace("overflow: auto;", "overflow: visible;", 1)
+        .replace("table {", "table { min-width: 2000px;", 1)
+    )
     unboxed.write_text(wide)
     assert _selftest(unboxed)["overflow"] is True

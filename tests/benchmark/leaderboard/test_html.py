@@ -20,8 +20,23 @@ HOSTILE_NAME = "<script>alert(1)</script>"
 def hostile_store(tmp_path_factory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("hostile")
     store = folder / "results.sqlite"
-    proc = bench("run", "--store", store, "--plugin", TOY, "--plugin", HOSTILE, *ISOLATE, *SMALL,
-                 "--encoders", f"{HOSTILE_NAME},pca-lite,lyrics-pca", "--clusterers", "kmeans-lite", "--seeds", "2")  # fmt: skip
+    proc = bench(
+        "run",
+        "--store",
+        store,
+        "--plugin",
+        TOY,
+        "--plugin",
+        HOSTILE,
+        *ISOLATE,
+        *SMALL,
+        "--encoders",
+        f"{HOSTILE_NAME},pca-lite,lyrics-pca",
+        "--clusterers",
+        "kmeans-lite",
+        "--seeds",
+        "2",
+    )
     assert proc.returncode == 0, proc.stderr
     return store
 
@@ -48,15 +63,29 @@ def test_the_leaderboard_escapes_every_name_and_embeds_its_figures(hostile_store
 
 def test_a_missing_cache_is_reported_in_the_page(hostile_store, tmp_path, capsys):
     cache = tmp_path / "empty-cache"
-    code, _, err = bench_here(capsys, "leaderboard", "--store", hostile_store, "--output", tmp_path, "--cache", cache,
-                              "--projection", "pca")  # fmt: skip
+    code, _, err = bench_here(
+        capsys, "leaderboard", "--store", hostile_store, "--output", tmp_path, "--cache", cache, "--projection", "pca"
+    )
     assert code == 0, err
     assert "is not in the cache" in (tmp_path / "synthetic.html").read_text()
 
 
 def test_png_figures_and_file_name(hostile_store, tmp_path, capsys):
-    code, _, err = bench_here(capsys, "leaderboard", "--store", hostile_store, "--output", tmp_path, "--dataset",
-                              "synthetic", "--name", "mine", "--png", "--projection", "pca")  # fmt: skip
+    code, _, err = bench_here(
+        capsys,
+        "leaderboard",
+        "--store",
+        hostile_store,
+        "--output",
+        tmp_path,
+        "--dataset",
+        "synthetic",
+        "--name",
+        "mine",
+        "--png",
+        "--projection",
+        "pca",
+    )
     assert code == 0, err
     for figure in ("heatmap", "metrics", "projection"):
         assert (tmp_path / f"mine-{figure}.png").read_bytes().startswith(b"\x89PNG")
@@ -70,12 +99,16 @@ def test_export_writes_vectors_and_labels_by_track_id(hostile_store, tmp_path, c
     [cell] = [r for r in store.records(with_labels=True) if r.encoder == "pca-lite" and r.seed == 1]
     ids = store.dataset(cell.dataset_fingerprint).track_ids
     store.close()
-    code, _, err = bench_here(capsys, "export", tmp_path / "cell.npy", "--store", hostile_store, "--encoder", "pca-lite", "--seed", "1")
+    code, _, err = bench_here(
+        capsys, "export", tmp_path / "cell.npy", "--store", hostile_store, "--encoder", "pca-lite", "--seed", "1"
+    )
     assert code == 0, err
     table = np.load(tmp_path / "cell.npy", allow_pickle=False)
     assert list(table["track_id"]) == list(ids) and np.array_equal(table["cluster"], cell.labels)
     assert table["z"].shape == (200, 4)
-    code, _, err = bench_here(capsys, "export", tmp_path / "cell.csv", "--store", hostile_store, "--cell", cell.key[:10])
+    code, _, err = bench_here(
+        capsys, "export", tmp_path / "cell.csv", "--store", hostile_store, "--cell", cell.key[:10]
+    )
     assert code == 0, err
     with open(tmp_path / "cell.csv", newline="") as handle:
         rows = list(csv.reader(handle))

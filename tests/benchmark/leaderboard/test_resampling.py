@@ -25,21 +25,43 @@ def _noisy(truth: np.ndarray, keep: float, seed: int, k: int = 6) -> np.ndarray:
     return np.where(rng.random(truth.size) < keep, truth, rng.integers(0, k, truth.size)).astype(np.int32)
 
 
-def _store(path, labelings: dict[str, list[np.ndarray]], truth: np.ndarray, order: list[str] | None = None) -> ResultStore:
+def _store(
+    path, labelings: dict[str, list[np.ndarray]], truth: np.ndarray, order: list[str] | None = None
+) -> ResultStore:
     store = ResultStore(path)
-    genre = np.array(["g%d" % t for t in truth])
-    store.put_dataset(DatasetRecord("fp", "synthetic", {}, truth.size, "genre", np.arange(truth.size).astype(str), {"genre": genre}))
+    genre = np.array([f"g{t}" for t in truth])
+    store.put_dataset(
+        DatasetRecord("fp", "synthetic", {}, truth.size, "genre", np.arange(truth.size).astype(str), {"genre": genre})
+    )
     cells = []
     for encoder, per_seed in labelings.items():
         for seed, labels in enumerate(per_seed):
             value = float(normalized_mutual_info_score(truth, labels))
-            metrics = {"nmi[genre]": {"value": value, "higher_is_better": True, "metric": "nmi", "label": "genre"},
-                       "n_clusters": {"value": float(np.unique(labels).size), "higher_is_better": None}}
-            cells.append(CellRecord(key=f"{encoder}-{seed}", config_id=f"{encoder}-{seed}", dataset="synthetic",
-                                    dataset_fingerprint="fp", encoder=encoder, encoder_args={}, encoder_params={},
-                                    clusterer="km", clusterer_args={}, clusterer_params={}, seed=seed, status="ok",
-                                    reason=None, metrics=metrics, embedding_key=encoder, created_at="2026-01-01",
-                                    labels=labels))
+            metrics = {
+                "nmi[genre]": {"value": value, "higher_is_better": True, "metric": "nmi", "label": "genre"},
+                "n_clusters": {"value": float(np.unique(labels).size), "higher_is_better": None},
+            }
+            cells.append(
+                CellRecord(
+                    key=f"{encoder}-{seed}",
+                    config_id=f"{encoder}-{seed}",
+                    dataset="synthetic",
+                    dataset_fingerprint="fp",
+                    encoder=encoder,
+                    encoder_args={},
+                    encoder_params={},
+                    clusterer="km",
+                    clusterer_args={},
+                    clusterer_params={},
+                    seed=seed,
+                    status="ok",
+                    reason=None,
+                    metrics=metrics,
+                    embedding_key=encoder,
+                    created_at="2026-01-01",
+                    labels=labels,
+                )
+            )
     if order is not None:
         cells.sort(key=lambda c: order.index(c.key))
     for cell in cells:
@@ -78,7 +100,10 @@ def test_identical_labels_tie(tmp_path):
 @pytest.mark.parametrize("seed", range(5))
 def test_entries_far_apart_never_tie(tmp_path, seed):
     truth = _truth()
-    labelings = {"good": [_noisy(truth, 0.6, s) for s in range(2)], "poor": [_noisy(truth, 0.3, s + 10) for s in range(2)]}
+    labelings = {
+        "good": [_noisy(truth, 0.6, s) for s in range(2)],
+        "poor": [_noisy(truth, 0.3, s + 10) for s in range(2)],
+    }
     board = build(_store(tmp_path / "s.sqlite", labelings, truth), seed=seed)
     assert [(e.encoder, e.rank, e.tied) for e in board.entries] == [("good", 1, False), ("poor", 2, False)]
     good, poor = board.entries
@@ -87,10 +112,14 @@ def test_entries_far_apart_never_tie(tmp_path, seed):
 
 def test_ranks_and_intervals_do_not_depend_on_row_order(tmp_path):
     truth = _truth()
-    labelings = {name: [_noisy(truth, keep, s + i * 10) for s in range(2)]
-                 for i, (name, keep) in enumerate({"a": 0.50, "b": 0.49, "c": 0.40, "d": 0.39}.items())}
+    labelings = {
+        name: [_noisy(truth, keep, s + i * 10) for s in range(2)]
+        for i, (name, keep) in enumerate({"a": 0.50, "b": 0.49, "c": 0.40, "d": 0.39}.items())
+    }
     keys = [f"{n}-{s}" for n in labelings for s in range(2)]
-    boards = [build(_store(tmp_path / f"{i}.sqlite", labelings, truth, order)) for i, order in enumerate([keys, keys[::-1]])]
+    boards = [
+        build(_store(tmp_path / f"{i}.sqlite", labelings, truth, order)) for i, order in enumerate([keys, keys[::-1]])
+    ]
     first, second = ([(e.encoder, e.rank, e.low, e.high) for e in b.entries] for b in boards)
     assert first == second  # bit for bit
     assert to_csv(boards[0]) == to_csv(boards[1])

@@ -14,18 +14,20 @@ from tests.benchmark.support import bench
 def two_dataset_store(tmp_path_factory):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("multi")
     (folder / "run.toml").write_text(
-        'seeds = 2\n'
+        "seeds = 2\n"
         '[[datasets]]\nname = "synthetic"\nparams = { n_tracks = [300, 400], lyrics = false }\n'
         '[[datasets]]\nname = "synthetic"\nparams = { n_tracks = 500, lyrics = false, n_genres = 4 }\n'
-        '[encoders.raw]\n[encoders.pca]\n[clusterers.kmeans]\n[clusterers.gmm]\n'
-    )  # fmt: skip
+        "[encoders.raw]\n[encoders.pca]\n[clusterers.kmeans]\n[clusterers.gmm]\n"
+    )
     proc = bench("run", "--config", folder / "run.toml", "--store", folder / "s.sqlite", "--top", "0", timeout=600)
     assert proc.returncode == 0, proc.stderr
     return folder / "s.sqlite"
 
 
 def test_one_config_runs_every_dataset_and_grid_point_into_one_store(two_dataset_store, tmp_path):
-    proc = bench("leaderboard", "--store", two_dataset_store, "--output", tmp_path, "--projection", "none", "--top", "0")
+    proc = bench(
+        "leaderboard", "--store", two_dataset_store, "--output", tmp_path, "--projection", "none", "--top", "0"
+    )
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.name for p in tmp_path.glob("*.md"))
     assert len(written) == 3 and all(name.startswith("synthetic-") for name in written), written
@@ -51,8 +53,25 @@ def test_summary_ranks_across_datasets_with_friedman_and_cd_diagram(two_dataset_
 
 def test_summary_leaves_out_entries_missing_somewhere(two_dataset_store, tmp_path):
     extra = tmp_path / "extra.sqlite"
-    proc = bench("run", "--dataset", "synthetic", "-P", "n_tracks=300", "-P", "lyrics=false", "--encoders", "raw",
-                 "--clusterers", "agglomerative", "--seeds", "2", "--store", extra, "--top", "0")  # fmt: skip
+    proc = bench(
+        "run",
+        "--dataset",
+        "synthetic",
+        "-P",
+        "n_tracks=300",
+        "-P",
+        "lyrics=false",
+        "--encoders",
+        "raw",
+        "--clusterers",
+        "agglomerative",
+        "--seeds",
+        "2",
+        "--store",
+        extra,
+        "--top",
+        "0",
+    )
     assert proc.returncode == 0, proc.stderr
     result = summarize([str(two_dataset_store), str(extra)])
     assert "raw x agglomerative" in result.left_out and len(result.rows) == 0

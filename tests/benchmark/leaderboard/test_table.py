@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
 import numpy as np
+import pytest
 
 from musicbench.benchmark.leaderboard import Entry, build, rank
 from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
@@ -22,16 +21,33 @@ VALUES = {
 
 
 def _cell(encoder: str, seed: int, value: float | None, status: str = "ok", when: str = "2026-01-01") -> CellRecord:
-    metrics = {} if status != "ok" else {
-        "nmi[genre]": {"value": value, "higher_is_better": True},
-        "silhouette@latent": {"value": 1.0 - (value or 0), "higher_is_better": True},
-        "n_clusters": {"value": 6.0, "higher_is_better": None},
-    }  # fmt: skip
-    return CellRecord(key=f"{encoder}-{seed}-{when}", config_id=f"{encoder}-{seed}", dataset="synthetic",
-                      dataset_fingerprint="fp", encoder=encoder, encoder_args={}, encoder_params={}, clusterer="km",
-                      clusterer_args={}, clusterer_params={}, seed=seed, status=status,
-                      reason=None if status == "ok" else "it broke", metrics=metrics, embedding_key="e",
-                      created_at=when)  # fmt: skip
+    metrics = (
+        {}
+        if status != "ok"
+        else {
+            "nmi[genre]": {"value": value, "higher_is_better": True},
+            "silhouette@latent": {"value": 1.0 - (value or 0), "higher_is_better": True},
+            "n_clusters": {"value": 6.0, "higher_is_better": None},
+        }
+    )
+    return CellRecord(
+        key=f"{encoder}-{seed}-{when}",
+        config_id=f"{encoder}-{seed}",
+        dataset="synthetic",
+        dataset_fingerprint="fp",
+        encoder=encoder,
+        encoder_args={},
+        encoder_params={},
+        clusterer="km",
+        clusterer_args={},
+        clusterer_params={},
+        seed=seed,
+        status=status,
+        reason=None if status == "ok" else "it broke",
+        metrics=metrics,
+        embedding_key="e",
+        created_at=when,
+    )
 
 
 @pytest.fixture()
@@ -61,7 +77,10 @@ def test_ranks_means_and_ties(store):
 def test_failures_are_listed_apart_never_averaged(store):
     board = build(store)
     assert "e" not in {e.encoder for e in board.entries}
-    assert [(p.encoder, p.status, p.reason) for p in board.problems] == [("e", "error", "it broke"), ("e", "timeout", "it broke")]
+    assert [(p.encoder, p.status, p.reason) for p in board.problems] == [
+        ("e", "error", "it broke"),
+        ("e", "timeout", "it broke"),
+    ]
     markdown = to_markdown(board)
     assert "## Failed and skipped cells" in markdown and "| error | e | km | 0 | it broke |" in markdown
     # These cells were stored without the modalities their encoder read: "?".

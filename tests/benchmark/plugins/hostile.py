@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from musicbench import hookimpl
-
-from sklearn.base import BaseEstimator
 import numpy as np
+from sklearn.base import BaseEstimator
+
+from musicbench import hookimpl
 
 
 class Hostile(BaseEstimator):
@@ -16,7 +16,7 @@ class Hostile(BaseEstimator):
     def __init__(self, random_state: Any = None) -> None:
         self.random_state = random_state
 
-    def fit(self, dataset: Any) -> "Hostile":
+    def fit(self, dataset: Any) -> Hostile:
         return self
 
     def transform(self, dataset: Any) -> np.ndarray:

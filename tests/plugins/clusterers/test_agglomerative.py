@@ -7,8 +7,8 @@ import pytest
 from sklearn.cluster import AgglomerativeClustering as SklearnAgglomerative
 from sklearn.metrics import adjusted_rand_score
 
-from musicbench.plugins.clusterers.agglomerative import AgglomerativeClustering, cut_tree
 from musicbench.errors import ConfigError, DataError
+from musicbench.plugins.clusterers.agglomerative import AgglomerativeClustering, cut_tree
 
 
 def blobs(n: int = 240, seed: int = 0) -> np.ndarray:
@@ -19,7 +19,7 @@ def blobs(n: int = 240, seed: int = 0) -> np.ndarray:
 
 def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal up to renumbering: a bijection between the label sets."""
-    pairs = set(zip(a.tolist(), b.tolist()))
+    pairs = set(zip(a.tolist(), b.tolist(), strict=True))
     return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
 
 

@@ -7,9 +7,9 @@ import pytest
 from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
+from musicbench.errors import ConfigError, ResourceLimitError
 from musicbench.plugins.clusterers import dbscan
 from musicbench.plugins.clusterers.dbscan import BYTES_PER_PAIR, DBSCAN, knee
-from musicbench.errors import ConfigError, ResourceLimitError
 
 
 def blobs(n: int = 300, seed: int = 0) -> np.ndarray:

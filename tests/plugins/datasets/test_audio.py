@@ -12,10 +12,10 @@ import pytest
 librosa = pytest.importorskip("librosa")
 sf = pytest.importorskip("soundfile")
 
+from musicbench.errors import ConfigError  # noqa: E402
 from musicbench.plugins.datasets.audio import AudioDataset  # noqa: E402
 from musicbench.plugins.datasets.audio_extract import FeatureCache, extract_folder  # noqa: E402
 from musicbench.plugins.datasets.audio_features import FEATURE_NAMES, require_librosa  # noqa: E402
-from musicbench.errors import ConfigError  # noqa: E402
 
 SR = 22050
 
@@ -68,19 +68,23 @@ def load(root: Path, cache: Path, **params: object) -> AudioDataset:
 def test_labels_from_folders_and_lyrics_from_sidecars(music: Path, cache: Path, table: pd.DataFrame) -> None:
     data = load(music, cache).load()
     assert data.feature_names == FEATURE_NAMES and len(FEATURE_NAMES) == 57
-    labels = dict(zip(data.track_ids.tolist(), data.labels["genre"].tolist()))
+    labels = dict(zip(data.track_ids.tolist(), data.labels["genre"].tolist(), strict=True))
     assert labels == {
-        "clicks/click100.wav": "clicks", "clicks/click120.wav": "clicks", "noise/stereo44k.wav": "noise",
-        "noise/white.ogg": "noise", "tones/a440.wav": "tones", "tones/chord.flac": "tones",
-    }  # fmt: skip
-    lyrics = dict(zip(data.track_ids.tolist(), data.texts["lyrics"].tolist()))
+        "clicks/click100.wav": "clicks",
+        "clicks/click120.wav": "clicks",
+        "noise/stereo44k.wav": "noise",
+        "noise/white.ogg": "noise",
+        "tones/a440.wav": "tones",
+        "tones/chord.flac": "tones",
+    }
+    lyrics = dict(zip(data.track_ids.tolist(), data.texts["lyrics"].tolist(), strict=True))
     assert lyrics["clicks/click120.wav"] == "la la la" and lyrics["tones/a440.wav"] == ""
     assert data.modalities == ("audio", "lyrics")
     assert data.n_classes() == 3
 
 
 def test_tempo_of_click_tracks(table: pd.DataFrame) -> None:
-    tempo = dict(zip(table["filename"], table["tempo"]))
+    tempo = dict(zip(table["filename"], table["tempo"], strict=True))
     # The tempogram measures the beat period in whole hops of 512 samples (23 ms):
     # next to 120 bpm it can only say 117.5 or 123.0 bpm, next to 100 bpm 99.4 or
     # 103.4. 5 % is one hop either side.
@@ -101,11 +105,14 @@ def test_features_equal_direct_librosa_calls(music: Path, table: pd.DataFrame) -
     y, sr = librosa.load(music / "tones" / "chord.flac", sr=SR)
     pad = {"pad_mode": "reflect"}
     direct = [
-        librosa.feature.chroma_stft(y=y, sr=sr, **pad), librosa.feature.rms(y=y, **pad),
-        librosa.feature.spectral_centroid(y=y, sr=sr, **pad), librosa.feature.spectral_bandwidth(y=y, sr=sr, **pad),
-        librosa.feature.spectral_rolloff(y=y, sr=sr, **pad), librosa.feature.zero_crossing_rate(y),
+        librosa.feature.chroma_stft(y=y, sr=sr, **pad),
+        librosa.feature.rms(y=y, **pad),
+        librosa.feature.spectral_centroid(y=y, sr=sr, **pad),
+        librosa.feature.spectral_bandwidth(y=y, sr=sr, **pad),
+        librosa.feature.spectral_rolloff(y=y, sr=sr, **pad),
+        librosa.feature.zero_crossing_rate(y),
         *librosa.effects.hpss(y, **pad),
-    ]  # fmt: skip
+    ]
     expected = [s for m in direct for s in (np.mean(m), np.var(m))]
     expected.append(float(np.atleast_1d(librosa.beat.beat_track(y=y, sr=sr)[0])[0]))
     for row in librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20, **pad):
@@ -130,10 +137,14 @@ def test_bad_files_are_reported_and_skipped(music: Path, tmp_path: Path, capsys:
     assert data.track_ids.tolist() == ["ok/tone.wav"]
     err = capsys.readouterr().err
     reasons = {
-        "empty.wav": "empty file", "corrupt.wav": "cannot be decoded", "short.wav": "too short: 0.10 s",
-        "silent.wav": "silent", "cover.jpg": "not an audio file", "notes.mp3": "cannot be decoded",
+        "empty.wav": "empty file",
+        "corrupt.wav": "cannot be decoded",
+        "short.wav": "too short: 0.10 s",
+        "silent.wav": "silent",
+        "cover.jpg": "not an audio file",
+        "notes.mp3": "cannot be decoded",
         "gone.wav": "cannot be read",
-    }  # fmt: skip
+    }
     for name, reason in reasons.items():
         line = next((x for x in err.splitlines() if x.startswith("skipped") and name in x), "")
         assert str(root / "ok" / name) in line and reason in line, (name, err)
@@ -208,9 +219,12 @@ def test_missing_librosa_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"path": None}, "--data DIR"), ({"segment_seconds": 0}, "segment_seconds must be a positive"),
-     ({"jobs": 0}, "jobs must be at least 1")],
-)  # fmt: skip
+    [
+        ({"path": None}, "--data DIR"),
+        ({"segment_seconds": 0}, "segment_seconds must be a positive"),
+        ({"jobs": 0}, "jobs must be at least 1"),
+    ],
+)
 def test_bad_parameters_are_refused(music: Path, params: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         AudioDataset(**{"path": music, **params}).load()

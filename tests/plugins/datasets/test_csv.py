@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musicbench.plugins.datasets.csv import CsvDataset
 from musicbench import ConfigError, DataError
+from musicbench.plugins.datasets.csv import CsvDataset
 from tests.benchmark.support import bench
+
 GOOD = "id,genre,a,b,lyrics\nt1,rock,1.0,2,la la\nt2,pop,3.5,4,\nt3,rock,2.0,1,oh\n"
 
 
@@ -65,7 +66,9 @@ def test_no_labels_is_a_config_error(tmp_path: Path) -> None:
     ],
     ids=["missing-file", "empty-file", "header-only", "non-numeric", "missing-column", "bad-rule"],
 )
-def test_bad_csv_is_one_paragraph_and_exit_2(tmp_path: Path, content: str | None, extra: list[str], expected: str) -> None:
+def test_bad_csv_is_one_paragraph_and_exit_2(
+    tmp_path: Path, content: str | None, extra: list[str], expected: str
+) -> None:
     path = tmp_path / "bad.csv"
     if content is not None:
         path.write_text(content)

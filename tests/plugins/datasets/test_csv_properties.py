@@ -26,7 +26,9 @@ names = st.one_of(
     st.text(min_size=0, max_size=6),
 )
 cells = st.one_of(
-    st.sampled_from(["", "?", "NA", "1e308", "-1e308", "1e-320", "inf", "nan", "0", "3.5", "rock", "pop", 'a"b', "x,y", "1;2", "é"]),
+    st.sampled_from(
+        ["", "?", "NA", "1e308", "-1e308", "1e-320", "inf", "nan", "0", "3.5", "rock", "pop", 'a"b', "x,y", "1;2", "é"]
+    ),
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(max_size=5),
@@ -46,11 +48,14 @@ def tables(draw: st.DrawFn) -> tuple[str, list[str]]:
     n_columns = draw(st.integers(min_value=1, max_value=5))
     structured = draw(st.booleans())  # half plausible tables, half chaos
     if structured:  # a genre column and numeric columns with a few odd cells
-        others = st.lists(names.filter(lambda n: n.strip() != "genre"), min_size=n_columns, max_size=n_columns,
-                          unique_by=str.strip)  # fmt: skip
+        others = st.lists(
+            names.filter(lambda n: n.strip() != "genre"), min_size=n_columns, max_size=n_columns, unique_by=str.strip
+        )
         header = ["genre", *draw(others)]
-        row = st.tuples(st.sampled_from(["rock", "pop", "jazz", ""]),
-                        st.lists(st.one_of(numbers, odd), min_size=n_columns, max_size=n_columns))
+        row = st.tuples(
+            st.sampled_from(["rock", "pop", "jazz", ""]),
+            st.lists(st.one_of(numbers, odd), min_size=n_columns, max_size=n_columns),
+        )
         rows = [[g, *rest] for g, rest in draw(st.lists(row, min_size=0, max_size=15))]
     else:
         header = draw(st.lists(names, min_size=n_columns, max_size=n_columns))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import skew
 
-from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench import ConfigError
+from musicbench.plugins.datasets.preprocessing import preprocess
 
 
 def test_standardize_and_yeo_johnson() -> None:

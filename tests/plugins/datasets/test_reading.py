@@ -96,9 +96,13 @@ def test_placeholders_impute_and_the_share_dropped(tmp_path: Path) -> None:
     "value, preprocessing",
     [("1e300", "standardize"), ("-1e200", "yeo-johnson"), ("1e39", "none"), ("1.7e308", "standardize")],
 )
-def test_values_that_overflow_in_preprocessing_are_named_at_load(tmp_path: Path, value: str, preprocessing: str) -> None:
+def test_values_that_overflow_in_preprocessing_are_named_at_load(
+    tmp_path: Path, value: str, preprocessing: str
+) -> None:
     text = f"genre,a,b\nrock,1,2\npop,2,{value}\nrock,3,1\npop,4,5\n"
-    with pytest.raises(DataError, match=rf"column 'b' of .* holds .* on line 3, which overflows in preprocessing={preprocessing}"):
+    with pytest.raises(
+        DataError, match=rf"column 'b' of .* holds .* on line 3, which overflows in preprocessing={preprocessing}"
+    ):
         load(tmp_path, text, preprocessing=preprocessing)
 
 
@@ -136,6 +140,12 @@ def test_gtzan_takes_the_same_reading_parameters(tmp_path: Path) -> None:
     header = "filename,length,chroma_stft_mean,mfcc1_mean,label\n"
     rows = "".join(f"c{i}.wav;661794;{i % 4}.5;?;{'ab'[i % 2]}\n" for i in range(6))
     (tmp_path / "g.csv").write_text(header.replace(",", ";") + rows, encoding="utf-16")
-    data = GtzanDataset(path=tmp_path / "g.csv", encoding="utf-16", sep=";", na_values="?",
-                        nonfinite="impute", drop_features=["mfcc1_mean"]).load()  # fmt: skip
+    data = GtzanDataset(
+        path=tmp_path / "g.csv",
+        encoding="utf-16",
+        sep=";",
+        na_values="?",
+        nonfinite="impute",
+        drop_features=["mfcc1_mean"],
+    ).load()
     assert data.n_tracks == 6 and data.feature_names == ("chroma_stft_mean",)

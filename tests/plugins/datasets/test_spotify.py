@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from musicbench.plugins.datasets.spotify import SpotifyDataset
 from musicbench import MISSING_LABEL, ConfigError, DataError
+from musicbench.plugins.datasets.spotify import SpotifyDataset
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,13 @@ def test_tidytuesday_is_deduplicated_by_first_track_id(tidytuesday) -> None:
     assert tidytuesday.n_tracks == 28_356
     assert len(set(tidytuesday.track_ids)) == 28_356
     assert Counter(tidytuesday.labels["genre"].tolist()) == {
-        "rap": 5401, "pop": 5132, "edm": 4877, "r&b": 4504, "rock": 4305, "latin": 4137,
-    }  # fmt: skip
+        "rap": 5401,
+        "pop": 5132,
+        "edm": 4877,
+        "r&b": 4504,
+        "rock": 4305,
+        "latin": 4137,
+    }
     assert "4477 duplicate row(s) of 3166 id(s)" in tidytuesday.notes[0]
     assert "1687 id(s) sat in more than one genre" in tidytuesday.notes[0]
 

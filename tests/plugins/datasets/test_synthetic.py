@@ -9,8 +9,8 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
-from musicbench.plugins.datasets.synthetic import SyntheticDataset
 from musicbench import MISSING_LABEL, ConfigError
+from musicbench.plugins.datasets.synthetic import SyntheticDataset
 
 
 def test_same_seed_same_dataset() -> None:
@@ -35,7 +35,7 @@ def test_shape_labels_and_modalities() -> None:
 
 def test_raw_features_keep_spotify_ranges() -> None:
     data = SyntheticDataset(n_tracks=2000, drop_features=(), preprocessing="none").load()
-    column = dict(zip(data.feature_names, data.audio.T))
+    column = dict(zip(data.feature_names, data.audio.T, strict=True))
     for bounded in ("danceability", "energy", "speechiness", "acousticness", "valence"):
         assert 0.0 <= column[bounded].min() and column[bounded].max() <= 1.0
     assert set(np.unique(column["mode"])) <= {0.0, 1.0}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder
 from musicbench import Dataset
 from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder
 
 
 def test_raw_returns_the_features(small_dataset: Dataset) -> None:

@@ -17,7 +17,19 @@ ENCODERS = REGISTRY.names("encoder")
 
 
 def test_every_builtin_encoder_is_registered() -> None:
-    expected = {"raw", "text", "pca", "umap", "autoencoder", "vae", "beta-vae", "multimodal-vae", "vade", "idec", "precomputed"}
+    expected = {
+        "raw",
+        "text",
+        "pca",
+        "umap",
+        "autoencoder",
+        "vae",
+        "beta-vae",
+        "multimodal-vae",
+        "vade",
+        "idec",
+        "precomputed",
+    }
     assert expected <= set(ENCODERS)
 
 

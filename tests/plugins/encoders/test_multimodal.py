@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from musicbench.plugins.encoders.multimodal import MultimodalVAE
 from musicbench import MISSING_LABEL, Dataset, Registry
 from musicbench.errors import ConfigError, DataError
+from musicbench.plugins.encoders.multimodal import MultimodalVAE
 
 QUICK = {"epochs": 3, "batch_size": 128, "text_dim": 16, "random_state": 0, "n_threads": 1}
 
@@ -87,7 +87,9 @@ def test_a_dataset_without_text_is_refused_by_name(small_dataset: Dataset) -> No
     with pytest.raises(DataError, match="MultimodalVAE needs the modality lyrics or title"):
         MultimodalVAE(**QUICK).fit(replace(small_dataset, texts=empty))
     with pytest.raises(DataError, match="needs the modality lyrics"):
-        MultimodalVAE(modalities=["audio", "lyrics"], **QUICK).fit(replace(small_dataset, texts={"title": small_dataset.texts["title"]}))
+        MultimodalVAE(modalities=["audio", "lyrics"], **QUICK).fit(
+            replace(small_dataset, texts={"title": small_dataset.texts["title"]})
+        )
 
 
 def test_bad_options_are_refused(small_dataset: Dataset) -> None:

@@ -13,7 +13,7 @@ from musicbench.plugins.encoders.precomputed import PrecomputedEncoder
 
 
 def _write_table(path: Path, ids: list[str], vectors: np.ndarray) -> Path:
-    lines = ["track_id,z0,z1,z2"] + [f"{t},{a},{b},{c}" for t, (a, b, c) in zip(ids, vectors)]
+    lines = ["track_id,z0,z1,z2"] + [f"{t},{a},{b},{c}" for t, (a, b, c) in zip(ids, vectors, strict=True)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -33,7 +33,9 @@ def test_a_shuffled_csv_is_aligned_by_track_id(small_dataset: Dataset, vectors: 
 def test_npy_with_an_id_file(small_dataset: Dataset, vectors: np.ndarray, tmp_path: Path) -> None:
     np.save(tmp_path / "v.npy", vectors)
     (tmp_path / "ids.txt").write_text("\n".join(small_dataset.track_ids) + "\n")
-    Z = PrecomputedEncoder(path=str(tmp_path / "v.npy"), ids_path=str(tmp_path / "ids.txt")).fit_transform(small_dataset)
+    Z = PrecomputedEncoder(path=str(tmp_path / "v.npy"), ids_path=str(tmp_path / "ids.txt")).fit_transform(
+        small_dataset
+    )
     assert np.allclose(Z, vectors, atol=1e-6)
     with pytest.raises(ConfigError, match="ids_path"):
         PrecomputedEncoder(path=str(tmp_path / "v.npy")).fit(small_dataset)

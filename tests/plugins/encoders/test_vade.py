@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicbench.plugins.encoders.vade import VaDE
 from musicbench import Dataset
 from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.vade import VaDE
 
 QUICK = {"epochs": 3, "pretrain_epochs": 2, "batch_size": 64, "random_state": 0, "n_threads": 1}
 

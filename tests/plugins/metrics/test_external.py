@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from musicbench.plugins.metrics.external import accuracy, ami, ari, contingency_table, nmi, purity
 from musicbench import MetricUndefined
+from musicbench.plugins.metrics.external import accuracy, ami, ari, contingency_table, nmi, purity
 
 TRUTH = np.array(["rock", "rock", "pop", "pop"], dtype=object)
 PRED = np.array([0, 0, 0, 1])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from musicbench import PluginEntry, PluginSource, Registry
 from musicbench.testing import check_metric, run_check, tiny_dataset
-from musicbench import PluginEntry, PluginSource, Registry, build_registry
 
 EXPECTED = {
     "nmi": ("external", True),

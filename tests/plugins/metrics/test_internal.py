@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from musicbench import MetricUndefined
 from musicbench.plugins.metrics import internal
 from musicbench.plugins.metrics.internal import calinski_harabasz, davies_bouldin, silhouette
-from musicbench import MetricUndefined
 
 X = np.array([[0.0], [1.0], [4.0], [5.0]])
 LABELS = np.array([0, 0, 1, 1])

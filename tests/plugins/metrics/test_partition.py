@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicbench.plugins.metrics.partition import n_clusters, noise_fraction
 from musicbench import MetricUndefined
+from musicbench.plugins.metrics.partition import n_clusters, noise_fraction
 
 
 def test_counts_exclude_noise() -> None:

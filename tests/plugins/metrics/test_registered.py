@@ -30,7 +30,7 @@ def _hungarian_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
     classes, clusters = sorted(set(truth)), sorted(set(pred.tolist()))
     best = 0
     for chosen in permutations(clusters, len(classes)) if len(clusters) >= len(classes) else []:
-        best = max(best, sum(int(np.sum((truth == c) & (pred == k))) for c, k in zip(classes, chosen)))
+        best = max(best, sum(int(np.sum((truth == c) & (pred == k))) for c, k in zip(classes, chosen, strict=True)))
     return best / len(truth)
 
 

@@ -9,18 +9,26 @@ import pytest
 import torch
 from sklearn.base import clone
 
+from musicbench import Dataset
+from musicbench.errors import DataError
 from musicbench.plugins.encoders.base import NotFittedEncoderError
 from musicbench.plugins.encoders.core.estimator import NeuralEncoder
 from musicbench.plugins.encoders.multimodal import MultimodalVAE
 from musicbench.plugins.encoders.vade import VaDE
 from musicbench.plugins.encoders.vae import VAE, AutoEncoder
-from musicbench import Dataset
-from musicbench.errors import DataError
 
 QUICK = {"epochs": 2, "batch_size": 64, "random_state": 0}
 
 
-@pytest.mark.parametrize("make", [lambda: AutoEncoder(**QUICK), lambda: VAE(**QUICK), lambda: MultimodalVAE(text_dim=8, **QUICK), lambda: VaDE(pretrain_epochs=1, **QUICK)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: AutoEncoder(**QUICK),
+        lambda: VAE(**QUICK),
+        lambda: MultimodalVAE(text_dim=8, **QUICK),
+        lambda: VaDE(pretrain_epochs=1, **QUICK),
+    ],
+)
 def test_save_and_load_roundtrip(make, small_dataset: Dataset, tmp_path: Path) -> None:
     encoder = make().fit(small_dataset)
     path = tmp_path / "encoder.pt"
@@ -74,8 +82,11 @@ def test_clone_and_set_params() -> None:
 def test_wrong_feature_count_is_refused(small_dataset: Dataset) -> None:
     vae = VAE(**QUICK).fit(small_dataset)
     narrower = Dataset(
-        name="narrow", audio=small_dataset.audio[:, :3], feature_names=small_dataset.feature_names[:3],
-        track_ids=small_dataset.track_ids, labels=small_dataset.labels,
-    )  # fmt: skip
+        name="narrow",
+        audio=small_dataset.audio[:, :3],
+        feature_names=small_dataset.feature_names[:3],
+        track_ids=small_dataset.track_ids,
+        labels=small_dataset.labels,
+    )
     with pytest.raises(DataError, match="fitted on 10 features"):
         vae.transform(narrower)

@@ -53,9 +53,13 @@ def test_mixture_kl_known_answer_for_two_components() -> None:
     gamma = torch.tensor([[0.25, 0.75]])
     expected = 0.75 * 2.0 + 0.25 * math.log(0.25 / 0.5) + 0.75 * math.log(0.75 / 0.5)
     value = mixture_kl(
-        torch.zeros(1, 1), torch.zeros(1, 1), gamma, torch.log(torch.tensor([0.5, 0.5])),
-        torch.tensor([[0.0], [2.0]]), torch.zeros(2, 1),
-    )  # fmt: skip
+        torch.zeros(1, 1),
+        torch.zeros(1, 1),
+        gamma,
+        torch.log(torch.tensor([0.5, 0.5])),
+        torch.tensor([[0.0], [2.0]]),
+        torch.zeros(2, 1),
+    )
     assert math.isclose(float(value), expected, rel_tol=1e-6)
 
 

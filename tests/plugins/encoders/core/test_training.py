@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from musicbench.plugins.encoders.core.training import TrainingConfig, torch_threads, train
 from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.core.training import TrainingConfig, torch_threads, train
 
 
 class Regression(nn.Module):
@@ -43,7 +43,9 @@ def test_early_stopping_stops_when_validation_stalls() -> None:
     assert len(history.train_loss) - 1 - history.best_epoch == 2
 
 
-@pytest.mark.parametrize("bad", [{"epochs": -1}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_fraction": 1.0}, {"patience": 0}])
+@pytest.mark.parametrize(
+    "bad", [{"epochs": -1}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_fraction": 1.0}, {"patience": 0}]
+)
 def test_bad_training_parameters_are_refused(bad: dict) -> None:
     with pytest.raises(ConfigError, match=next(iter(bad))):
         TrainingConfig(**{"epochs": 1, "batch_size": 8, "learning_rate": 0.1, "owner": "VAE", **bad})

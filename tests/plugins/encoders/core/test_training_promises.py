@@ -67,14 +67,23 @@ def test_the_best_epochs_weights_are_restored_after_early_stopping() -> None:
 
 def test_patience_counts_epochs_without_improvement() -> None:
     for patience in (1, 4):
-        history = train(Watched(), _data(noise=2.0), _config(learning_rate=0.3, patience=patience, epochs=200),
-                        torch.Generator().manual_seed(0))  # fmt: skip
+        history = train(
+            Watched(),
+            _data(noise=2.0),
+            _config(learning_rate=0.3, patience=patience, epochs=200),
+            torch.Generator().manual_seed(0),
+        )
         assert history.stopped_early
         assert len(history.validation_loss) - 1 - history.best_epoch == patience
 
 
 def test_without_patience_every_epoch_runs() -> None:
-    history = train(Watched(), _data(noise=2.0), _config(learning_rate=0.3, patience=None, epochs=25), torch.Generator().manual_seed(0))
+    history = train(
+        Watched(),
+        _data(noise=2.0),
+        _config(learning_rate=0.3, patience=None, epochs=25),
+        torch.Generator().manual_seed(0),
+    )
     assert not history.stopped_early and len(history.train_loss) == len(history.validation_loss) == 25
 
 
@@ -103,7 +112,9 @@ def test_every_training_row_is_used_once_per_epoch() -> None:
 
 def test_small_inputs_hold_nothing_out() -> None:
     module = Watched()
-    history = train(module, _data(n=19), _config(epochs=2, batch_size=19, patience=None), torch.Generator().manual_seed(0))
+    history = train(
+        module, _data(n=19), _config(epochs=2, batch_size=19, patience=None), torch.Generator().manual_seed(0)
+    )
     assert module.train_calls == 2  # all 19 rows in one batch, each epoch
     assert history.validation_loss == history.train_loss  # the training loss is monitored instead
 
@@ -124,13 +135,24 @@ def test_the_training_loss_is_the_mean_over_rows() -> None:
     x, y = _data()
     with torch.no_grad():
         initial = float(((module.linear(x) - y) ** 2).mean())
-    history = train(module, [x, y], _config(epochs=1, learning_rate=1e-9, validation_fraction=0.0), torch.Generator().manual_seed(0))
+    history = train(
+        module, [x, y], _config(epochs=1, learning_rate=1e-9, validation_fraction=0.0), torch.Generator().manual_seed(0)
+    )
     assert history.train_loss[0] == pytest.approx(initial, rel=1e-5)
     assert history.validation_loss[0] == history.train_loss[0]
 
 
-@pytest.mark.parametrize("good", [{"epochs": 0}, {"validation_fraction": 0.0}, {"patience": None}, {"patience": 1},
-                                  {"batch_size": 1}, {"learning_rate": 1}])  # fmt: skip
+@pytest.mark.parametrize(
+    "good",
+    [
+        {"epochs": 0},
+        {"validation_fraction": 0.0},
+        {"patience": None},
+        {"patience": 1},
+        {"batch_size": 1},
+        {"learning_rate": 1},
+    ],
+)
 def test_boundary_parameters_are_accepted(good: dict) -> None:
     TrainingConfig(**{"epochs": 1, "batch_size": 8, "learning_rate": 0.1, **good})
 
@@ -173,5 +195,7 @@ def test_one_row_is_its_own_mean_loss() -> None:
     x, y = (t[:1] for t in _data())
     with torch.no_grad():
         initial = float(((module.linear(x) - y) ** 2).mean())
-    history = train(module, [x, y], _config(epochs=1, learning_rate=1e-9, patience=None), torch.Generator().manual_seed(0))
+    history = train(
+        module, [x, y], _config(epochs=1, learning_rate=1e-9, patience=None), torch.Generator().manual_seed(0)
+    )
     assert history.train_loss[0] == pytest.approx(initial, rel=1e-5)
