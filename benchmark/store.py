@@ -334,7 +334,7 @@ class ResultStore:
         query = f"SELECT {columns} FROM cells {where} ORDER BY created_at, key"
         records = []
         for row in self._db.execute(query, args):
-            values = dict(zip(names, row, strict=True))
+            values = dict(zip(names, row[: len(names)], strict=True))  # a labels blob may follow
             try:
                 for name in _JSON_COLUMNS:
                     values[name] = json.loads(values[name])

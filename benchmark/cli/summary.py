@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from musicbench.benchmark.cli.common import out
-from musicbench.benchmark.summary import cd_diagram, summarize
-from musicbench.benchmark.summary_report import friedman_text, to_csv, to_html, to_markdown
+from musicbench.benchmark.cli.common import accepts_plugin_options, out
 
 
 @click.command("summary")
@@ -22,8 +20,13 @@ from musicbench.benchmark.summary_report import friedman_text, to_csv, to_html, 
     help="A result store (repeatable).",
 )
 @click.option("--output", type=click.Path(file_okay=False), default="leaderboards", show_default=True)
+@accepts_plugin_options
 def summary(stores: tuple[str, ...], output: str) -> None:
     """Write summary.md, .csv, .html (and summary-cd.png) ranking entries across datasets."""
+    # Imported here: scipy and the leaderboard code load only when the command runs.
+    from musicbench.benchmark.summary import cd_diagram, summarize
+    from musicbench.benchmark.summary_report import friedman_text, to_csv, to_html, to_markdown
+
     result = summarize(list(stores))
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
