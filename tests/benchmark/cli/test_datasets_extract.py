@@ -54,7 +54,9 @@ def test_extract_writes_a_table_the_gtzan_dataset_reads(
     assert table.columns[:3].tolist() == ["filename", "length", "chroma_stft_mean"] and table.columns[-1] == "label"
     code, stdout, err = bench_here(capsys, "datasets", "show", "gtzan", "--data", out)
     assert code == 0, err
-    assert "gtzan: 4 tracks x 57 features" in stdout and "genre (2): high 2 · low 2" in stdout
+    assert (
+        "features: 4 tracks x 57 features" in stdout
+    )  # named after its file and "genre (2): high 2 · low 2" in stdout
 
 
 def test_csv_reads_the_table_with_lyrics_sidecars(
@@ -96,7 +98,7 @@ def test_csv_reads_the_table_with_lyrics_sidecars(
             "text_columns=lyrics",
         )
         assert code == 0, err
-        assert "csv: 4 tracks x 57 features" in stdout and "modalities: audio, lyrics" in stdout
+        assert "features: 4 tracks x 57 features" in stdout and "modalities: audio, lyrics" in stdout
         # The same sidecars, read by the csv loader from the audio folder.
         plain = tmp_path / "plain.csv"
         pd.read_csv(out).drop(columns="lyrics").to_csv(plain, index=False)
