@@ -14,7 +14,8 @@ The file (format ``musicbench-results``, :data:`FORMAT_VERSION` 1) is::
       "source": "musicbench.sqlite",        # the exported store's file name
       "datasets": [                         # one per fingerprint the cells use
         {"fingerprint": "<sha256>", "name": "spotify", "args": {...}, "n_tracks": 28356,
-         "primary_label": "genre", "track_ids": ["..."], "labels": {"genre": ["..."]}}
+         "primary_label": "genre", "track_ids": ["..."], "labels": {"genre": ["..."]},
+         "references": {"ceiling": {...}}}  # optional: per-dataset references (the ceiling)
       ],
       "cells": [                            # every stored cell, oldest first
         {"key": "<sha256>", "config_id": "...", "dataset": "spotify",
@@ -89,6 +90,8 @@ def export_results(store: ResultStore, source: str = "") -> dict[str, Any]:
                 "primary_label": found.primary_label,
                 "track_ids": found.track_ids.astype(str).tolist(),
                 "labels": {k: v.astype(str).tolist() for k, v in found.labels.items()},
+                # The leaderboard shows them: a pooled store must rebuild the same page.
+                "references": store.references(fingerprint),
             }
         )
     cells = [{name: _jsonable(getattr(r, name)) for name in _CELL_FIELDS} for r in records]
@@ -235,6 +238,10 @@ def import_results(store: ResultStore, path: Path) -> ImportSummary:
     for dataset in incoming:
         if store.dataset(dataset.fingerprint) is None:
             store.put_dataset(dataset)
+    for entry in data["datasets"]:  # files from before references were exported have none
+        for name, value in (entry.get("references") or {}).items():
+            if store.reference(entry["fingerprint"], name) is None:
+                store.put_reference(entry["fingerprint"], name, value)
     provenance = {"file": path.name, "source": data.get("source", ""), "exported_at": data.get("exported_at", "")}
     for record in records:
         existing = store.record(record.key, with_labels=True)

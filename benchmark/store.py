@@ -279,6 +279,11 @@ class ResultStore:
                 (fingerprint, name, json.dumps(dict(value), sort_keys=True, default=str)),
             )
 
+    def references(self, fingerprint: str) -> dict[str, dict[str, Any]]:
+        """Every per-dataset reference of ``fingerprint``, by name."""
+        query = "SELECT name, value FROM dataset_references WHERE fingerprint = ? ORDER BY name"
+        return {name: json.loads(value) for name, value in self._db.execute(query, (fingerprint,))}
+
     def reference(self, fingerprint: str, name: str) -> dict[str, Any] | None:
         row = self._db.execute(
             "SELECT value FROM dataset_references WHERE fingerprint = ? AND name = ?", (fingerprint, name)
