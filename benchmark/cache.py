@@ -90,8 +90,16 @@ def probe_writable(folder: Path, what: str, fix: str) -> None:
         missing.append(ancestor)
         ancestor = ancestor.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+        for attempt in range(3):
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+                break
+            except FileNotFoundError:
+                # A concurrent run removed the folder it had created for its own probe
+                # between our mkdir and our write: make it again.
+                if attempt == 2:
+                    raise
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
