@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from musicbench.benchmark.cache import EmbeddingCache
+from musicbench.benchmark.constants import EXPORT_FORMATS
 from musicbench.benchmark.store import CellRecord, ResultStore
 from musicbench.errors import ConfigError
 
-FORMATS = ("npy", "csv")
+FORMATS = EXPORT_FORMATS
 
 
 def cell_arrays(

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from musicbench.benchmark.constants import DEFAULT_STORE
 from musicbench.errors import ConfigError, DataError
 
 SCHEMA_VERSION = 2  # 2: cells record the modalities their encoder read
 STATUSES = ("ok", "error", "timeout", "skipped")
-DEFAULT_STORE = Path("musicbench.sqlite")
 BUSY_TIMEOUT_S = 60.0
 
 _SCHEMA = """

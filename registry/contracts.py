@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used, so `import musicbench` stays instant
+    import numpy as np
 
 AUDIO = "audio"
 """The numeric feature modality every dataset has."""
@@ -121,6 +122,8 @@ class Dataset:
     def modalities(self) -> tuple[str, ...]:
         """``audio``, every text modality that has at least one non-empty text, and
         ``context`` when the dataset declares context columns."""
+        import numpy as np
+
         present = [m for m, t in self.texts.items() if np.any(t != MISSING_LABEL)]
         context = (CONTEXT,) if self.context is not None and self.context.shape[1] > 0 else ()
         return (AUDIO, *present, *context)
@@ -212,6 +215,8 @@ def clusterer_input(Z: Any) -> np.ndarray:
     features for 3 of 10 seeds in float32 ("ill-defined empirical covariance") and
     for none in float64.
     """
+    import numpy as np
+
     return np.ascontiguousarray(Z, dtype=np.float64)
 
 

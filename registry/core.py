@@ -5,13 +5,18 @@ Nothing here runs at import time. :func:`build_registry` makes a fresh
 ``musicbench``) and local plugin files, and collects what each registers. A plugin
 that fails to import or to register is recorded in :attr:`Registry.failures` and
 skipped; it never takes the tool down.
+
+A factory may be registered by name, ``"package.module:Attribute"``, instead of the
+object itself: it is imported the first time :attr:`PluginEntry.factory` is read.
+The built-in plugins register that way, so listing plugins or datasets does not
+import torch, scikit-learn or umap (``bench plugins`` answers in a fraction of a
+second); a run imports what its cells use.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -26,7 +31,7 @@ import pluggy
 
 from musicbench import hookspecs
 from musicbench._version import __version__
-from musicbench.contracts import MetricSpec
+from musicbench.contracts import AUDIO, MetricSpec
 from musicbench.errors import DuplicatePluginError, PluginError, UnknownPluginError
 from musicbench.info import PluginInfo, make_info
 
@@ -68,17 +73,21 @@ class PluginSource:
 class PluginEntry:
     """One registered dataset, encoder, clusterer or metric.
 
-    ``info`` is the kind's typed metadata (:mod:`musicbench.info`), built and
-    checked from ``meta`` (``register``'s extra keywords) when it is not given.
-    Which defaults win is said once, in :mod:`musicbench.info`.
+    ``target`` is the factory itself, or its name ``"package.module:Attribute"``
+    (imported when :attr:`factory` is first read). ``info`` is the kind's typed
+    metadata (:mod:`musicbench.info`), built and checked from ``meta``
+    (``register``'s extra keywords) when it is not given. Which defaults win is said
+    once, in :mod:`musicbench.info`.
     """
 
     kind: Kind
     name: str
-    factory: Callable[..., Any]
+    target: Callable[..., Any] | str
     source: PluginSource
     defaults: Mapping[str, Any] = field(default_factory=dict)
-    description: str = ""
+    description: str | None = ""
+    """What it does, in a line; ``None`` when not given for a factory registered by
+    name (:meth:`summary` then reads the docstring, importing the factory)."""
     meta: Mapping[str, Any] = field(default_factory=dict)
     info: PluginInfo = None  # type: ignore[assignment]  # set in __post_init__
 
@@ -86,6 +95,29 @@ class PluginEntry:
         if self.info is None:
             info = make_info(self.kind, self.name, self.meta, self.source.describe())
             object.__setattr__(self, "info", info)
+
+    @property
+    def factory(self) -> Callable[..., Any]:
+        """The factory, imported on first use when it was registered by name."""
+        if isinstance(self.target, str):
+            object.__setattr__(self, "target", _resolve(self.target, f"The {self.kind} {self.name!r}", self.source))
+        return self.target  # type: ignore[return-value]  # resolved just above
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the factory is imported (listings read only what is loaded)."""
+        return not isinstance(self.target, str)
+
+    def summary(self) -> str:
+        """The description, else the factory docstring's first line."""
+        return self.description if self.description is not None else _first_doc_line(self.factory)
+
+    def required_modalities(self) -> tuple[str, ...]:
+        """An encoder's modalities: as registered (``modalities=``), else its factory's."""
+        declared = getattr(self.info, "modalities", None)
+        if declared is not None:
+            return tuple(declared)
+        return tuple(getattr(self.factory, "required_modalities", (AUDIO,)))
 
     def create(self, **params: Any) -> Any:
         """Instantiate the factory with the registered defaults updated by ``params``."""
@@ -101,8 +133,33 @@ class PluginEntry:
             func=self.factory,
             scope=info.scope,  # type: ignore[union-attr]
             higher_is_better=info.higher_is_better,  # type: ignore[union-attr]
-            description=self.description,
+            description=self.summary(),
         )
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    module, sep, attr = target.partition(":")
+    if not (sep and module and attr and all(p.isidentifier() for p in [*module.split("."), *attr.split(".")])):
+        raise PluginError(f"{target!r} is not a factory name: write 'package.module:Attribute'.")
+    return module, attr
+
+
+def _resolve(target: str, what: str, source: PluginSource) -> Callable[..., Any]:
+    """Import ``"module:attribute"``; a failure names the entry and its plugin."""
+    module_name, attr = _split_target(target)
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        raise PluginError(
+            f"{what}, registered by {source.describe()} as {target!r}, could not be imported: {detail}. "
+            f"Reinstall or fix that plugin, or leave it out with --disable {source.plugin}."
+        ) from None
+    if not callable(obj):
+        raise PluginError(f"{what}, registered by {source.describe()} as {target!r}, is not callable.")
+    return obj  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -118,6 +175,35 @@ class PluginFailure:
 def _first_doc_line(obj: Any) -> str:
     doc = getattr(obj, "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def _description(factory: Callable[..., Any] | str, given: str | None) -> str | None:
+    # A factory registered by name is not imported to read its docstring; that waits
+    # until something asks for it (PluginEntry.summary).
+    if given is not None or isinstance(factory, str):
+        return given
+    return _first_doc_line(factory)
+
+
+def _check_target(target: str, what: str, source: PluginSource) -> None:
+    """A factory name must be well formed and its module findable, without importing it.
+
+    A module whose package is already imported (a plugin's own modules) is looked up
+    exactly; otherwise only its top-level package is, since finding ``sklearn.cluster``
+    would import scikit-learn (a second), which naming the factory exists to avoid.
+    """
+    try:
+        module_name, _ = _split_target(target)
+    except PluginError as exc:
+        raise PluginError(f"{what} from {source.describe()}: {exc}") from None
+    parent = module_name.rpartition(".")[0]
+    looked_up = module_name if not parent or parent in sys.modules else module_name.split(".")[0]
+    try:
+        found = importlib.util.find_spec(looked_up) is not None
+    except (ImportError, ValueError):  # a parent package that cannot be imported
+        found = False
+    if not found:
+        raise PluginError(f"{what} from {source.describe()} names {target!r}, but no module {looked_up!r} exists.")
 
 
 class Registry:
@@ -149,6 +235,8 @@ class Registry:
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
         """Load every installed plugin advertised in the entry-point ``group``."""
+        import importlib.metadata  # 50 ms: paid by commands that load plugins, not by --help
+
         for ep in importlib.metadata.entry_points(group=group):
             if ep.name in self.disabled:
                 continue
@@ -218,7 +306,7 @@ class Registry:
     def _registrar(self, kind: Kind, source: PluginSource, staged: list[PluginEntry]) -> Callable[..., None]:
         def register(
             name: str,
-            factory: Callable[..., Any],
+            factory: Callable[..., Any] | str,
             *,
             defaults: Mapping[str, Any] | None = None,
             description: str | None = None,
@@ -226,7 +314,9 @@ class Registry:
         ) -> None:
             if not isinstance(name, str) or not name:
                 raise PluginError(f"{source.describe()} registered a {kind} without a name")
-            if not callable(factory):
+            if isinstance(factory, str):
+                _check_target(factory, f"The {kind} {name!r}", source)
+            elif not callable(factory):
                 raise PluginError(f"{kind} {name!r} from {source.describe()} is not callable")
             info = make_info(kind, name, meta, source.describe())
             clash = self._entries[kind].get(name) or next(
@@ -242,10 +332,10 @@ class Registry:
                 PluginEntry(
                     kind=kind,
                     name=name,
-                    factory=factory,
+                    target=factory,
                     source=source,
                     defaults=dict(defaults or {}),
-                    description=description if description is not None else _first_doc_line(factory),
+                    description=_description(factory, description),
                     meta=meta,
                     info=info,
                 )

@@ -76,6 +76,10 @@ class EncoderInfo:
     needs_user_file : bool
         The encoder reads a file the user gives (``precomputed``): the generic
         contract checks skip it unless ``check_params`` name such a file.
+    modalities : tuple of str, optional
+        Its class's ``required_modalities``, said at registration so that listing
+        an encoder registered by name does not import it. ``None``: read from the
+        factory. The contract checks fail an entry whose two disagree.
     """
 
     check_params: Mapping[str, Any] = field(default_factory=dict)
@@ -83,6 +87,7 @@ class EncoderInfo:
     max_samples: SizeRule | None = None
     preload: str | None = None
     needs_user_file: bool = False
+    modalities: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,11 @@ def make_info(kind: str, name: str, meta: Mapping[str, Any], where: str = "") ->
     for key in ("max_samples", "memory_bytes", "auto_params"):
         if meta.get(key) is not None and not callable(meta[key]):
             raise PluginError(f"The {kind} {name!r}{source}: {key} must be a function, got {type(meta[key]).__name__}.")
+    modalities = meta.get("modalities")
+    if modalities is not None and not (
+        isinstance(modalities, tuple) and modalities and all(isinstance(m, str) and m for m in modalities)
+    ):
+        raise PluginError(f"The {kind} {name!r}{source}: modalities must be a tuple of names, got {modalities!r}.")
     if "check_params" in meta and not isinstance(meta["check_params"], Mapping):
         raise PluginError(f"The {kind} {name!r}{source}: check_params must be a dict of parameters.")
     info: PluginInfo = INFO_TYPES[kind](**meta)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from musicbench.contracts import MISSING_LABEL, Dataset, MetricUndefined, clusterer_input, missing_modalities
+from musicbench.contracts import AUDIO, MISSING_LABEL, Dataset, MetricUndefined, clusterer_input, missing_modalities
 from musicbench.core import KINDS, PluginEntry, Registry, build_registry
 from musicbench.errors import MusicbenchError
 from musicbench.info import ClustererInfo, DatasetInfo, EncoderInfo
@@ -100,6 +100,17 @@ def _fit_transform(entry: PluginEntry, dataset: Dataset, seed: int) -> np.ndarra
         if encoder.fit(dataset) is not encoder:
             _fail("fit must return self")
         return encoder.transform(dataset)
+
+
+def check_encoder_declared_modalities(entry: PluginEntry, dataset: Dataset) -> None:
+    """Modalities said at registration (``modalities=``) are the factory's ``required_modalities``."""
+    info = entry.info
+    assert isinstance(info, EncoderInfo)
+    if info.modalities is None:
+        return
+    actual = tuple(getattr(entry.factory, "required_modalities", (AUDIO,)))
+    if tuple(info.modalities) != actual:
+        _fail(f"registered with modalities={info.modalities!r} but its required_modalities are {actual!r}")
 
 
 def check_encoder_output(entry: PluginEntry, dataset: Dataset) -> None:
@@ -264,7 +275,13 @@ def check_dataset_loads(entry: PluginEntry, dataset: Dataset) -> None:
 
 CHECKS: dict[str, tuple[Check, ...]] = {
     "dataset": (check_dataset_loads,),
-    "encoder": (check_encoder_output, check_encoder_clone, check_encoder_refuses_bad_input, check_encoder_own_clusters),
+    "encoder": (
+        check_encoder_declared_modalities,
+        check_encoder_output,
+        check_encoder_clone,
+        check_encoder_refuses_bad_input,
+        check_encoder_own_clusters,
+    ),
     "clusterer": (check_clusterer_labels, check_clusterer_clone),
     "metric": (check_metric_value, check_metric_single_cluster),
 }

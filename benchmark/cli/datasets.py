@@ -30,7 +30,7 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
     for column in ("name", "source", "description"):
         table.add_column(column)
     for entry in registry.entries("dataset"):
-        table.add_row(escape(entry.name), escape(entry.source.plugin), escape(entry.description or ""))
+        table.add_row(escape(entry.name), escape(entry.source.plugin), escape(entry.summary()))
     out.print(table)
 
 

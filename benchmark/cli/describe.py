@@ -55,8 +55,8 @@ def describe(entry: PluginEntry) -> str:
     """Rich markup describing ``entry`` (plugin-provided text is escaped)."""
     src = entry.source
     lines = [f"[bold]{escape(entry.name)}[/] ({entry.kind})"]
-    if entry.description:
-        lines.append(escape(entry.description))
+    if entry.summary():
+        lines.append(escape(entry.summary()))
     lines.append(
         f"source: {escape(src.origin)}: {escape(src.location)} (plugin {escape(src.plugin)}, version {escape(src.version)})"
     )

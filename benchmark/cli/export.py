@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
-from musicbench.benchmark.cache import EmbeddingCache
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
-from musicbench.benchmark.export import FORMATS, export_cell
-from musicbench.benchmark.store import DEFAULT_STORE, CellRecord, ResultStore
+from musicbench.benchmark.constants import DEFAULT_STORE, EXPORT_FORMATS
 from musicbench.errors import ConfigError
+
+if TYPE_CHECKING:  # numpy: imported when the command runs, not for --help
+    from musicbench.benchmark.store import CellRecord, ResultStore
 
 
 def _choose(
@@ -57,7 +59,7 @@ def _choose(
 @click.option("--encoder", help="...encoder...")
 @click.option("--clusterer", help="...clusterer...")
 @click.option("--seed", type=int, help="...and seed.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Default: from OUTPUT's suffix.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="Default: from OUTPUT's suffix.")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option(
     "--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store)."
@@ -77,6 +79,10 @@ def export(
     """Write a cell's latent vectors and cluster labels, keyed by track id, to OUTPUT (.npy or .csv)."""
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
+    from musicbench.benchmark.cache import EmbeddingCache
+    from musicbench.benchmark.export import export_cell
+    from musicbench.benchmark.store import ResultStore
+
     results = ResultStore(store)
     record = _choose(results, cell, dataset, encoder, clusterer, seed)
     cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")

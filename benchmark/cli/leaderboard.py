@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
-from musicbench.benchmark.store import DEFAULT_STORE, ResultStore
+from musicbench.benchmark.constants import DEFAULT_STORE
 from musicbench.errors import ConfigError
 
 if TYPE_CHECKING:  # the leaderboard modules import scipy: only when a table is built
@@ -100,6 +100,7 @@ def leaderboard(
     from musicbench.benchmark.leaderboard.html import to_html
     from musicbench.benchmark.leaderboard.table import dataset_runs
     from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
+    from musicbench.benchmark.store import ResultStore
 
     if name and not dataset:
         raise ConfigError("--name sets the file name of one leaderboard: give --dataset too.")

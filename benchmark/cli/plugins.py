@@ -14,7 +14,7 @@ from musicbench.benchmark.cli.common import out, plugin_options
 
 def _needs(entry: PluginEntry) -> str:
     if entry.kind == "encoder":
-        return ", ".join(getattr(entry.factory, "required_modalities", ("audio",)))
+        return ", ".join(entry.required_modalities())
     if isinstance(entry.info, MetricInfo):
         better = {True: "higher is better", False: "lower is better", None: "descriptive"}
         return f"{entry.info.scope}, {better[entry.info.higher_is_better]}"

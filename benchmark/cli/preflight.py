@@ -17,7 +17,6 @@ from musicbench.benchmark.config import OWN, RunConfig
 from musicbench.benchmark.store import check_store_path
 from musicbench.errors import ConfigError
 
-MAX_CELLS = 10_000
 """Grids larger than this are refused unless ``--max-cells`` accepts them."""
 
 

@@ -18,8 +18,7 @@ import click
 from rich.markup import escape
 
 from musicbench.benchmark.cli.common import err, load_registry, out, plugin_flags
-from musicbench.benchmark.cli.preflight import MAX_CELLS
-from musicbench.benchmark.store import DEFAULT_STORE
+from musicbench.benchmark.constants import DEFAULT_STORE, MAX_CELLS
 from musicbench.errors import ConfigError
 
 

@@ -32,13 +32,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hdbscan import HDBSCAN
-from sklearn.cluster import KMeans
-from sklearn.mixture import GaussianMixture
-
 from musicbench import hookimpl
-from musicbench.plugins.clusterers.agglomerative import MATRIX_LINKAGES, AgglomerativeClustering
-from musicbench.plugins.clusterers.dbscan import DBSCAN, DEFAULT_CHUNK_MEMORY
+
+# Factories are registered by name: scikit-learn (a second to import) and hdbscan
+# load when a run uses them, not to list plugins. The rules below import what they
+# read for the same reason.
+HERE = "musicbench.plugins.clusterers"
 
 FLOAT = 8
 AGGLOMERATIVE_MAX_SAMPLES = 100_000
@@ -58,6 +57,8 @@ def _gmm_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
 
 
 def _agglomerative_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    from musicbench.plugins.clusterers.agglomerative import MATRIX_LINKAGES
+
     base = FLOAT * n * (2 * d + 8)  # a float64 copy of X, the tree, the cut
     if params.get("linkage", "ward") in MATRIX_LINKAGES:
         return base + FLOAT * n * (n - 1) // 2  # the condensed distance matrix
@@ -69,6 +70,8 @@ def _agglomerative_size(params: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def _dbscan_memory(n: int, d: int, params: Mapping[str, Any]) -> int:
+    from musicbench.plugins.clusterers.dbscan import DEFAULT_CHUNK_MEMORY
+
     # a float64 copy and two search trees, plus one chunk of neighbourhoods
     return FLOAT * n * (3 * d + 4) + int(params.get("memory_budget", DEFAULT_CHUNK_MEMORY))
 
@@ -102,14 +105,14 @@ def _hdbscan_auto(n_samples: int, n_clusters: int) -> dict[str, int]:
 def register_clusterers(register: Any) -> None:
     register(
         "kmeans",
-        KMeans,
+        "sklearn.cluster:KMeans",
         defaults={"n_init": 10},
         description="k-means (scikit-learn), n_init restarts, the best kept",
         memory_bytes=_kmeans_memory,
     )
     register(
         "gmm",
-        GaussianMixture,
+        "sklearn.mixture:GaussianMixture",
         defaults={"covariance_type": "full"},
         description="Gaussian mixture with full covariances (scikit-learn)",
         n_clusters_param="n_components",
@@ -117,15 +120,15 @@ def register_clusterers(register: Any) -> None:
     )
     register(
         "agglomerative",
-        AgglomerativeClustering,
+        f"{HERE}.agglomerative:AgglomerativeClustering",
         defaults={"linkage": "ward"},
         memory_bytes=_agglomerative_memory,
         max_samples=_agglomerative_size,
     )
-    register("dbscan", DBSCAN, memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
+    register("dbscan", f"{HERE}.dbscan:DBSCAN", memory_bytes=_dbscan_memory, max_samples=_dbscan_size)
     register(
         "hdbscan",
-        HDBSCAN,
+        "hdbscan:HDBSCAN",
         # One core-distance job, like every other plugin under the runner's one
         # thread per worker: --jobs N, not each clusterer, decides the cores used.
         defaults={"core_dist_n_jobs": 1},

@@ -5,17 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 from musicbench import hookimpl
-from musicbench.plugins.datasets.audio import AudioDataset
-from musicbench.plugins.datasets.csv import CsvDataset
-from musicbench.plugins.datasets.gtzan import GtzanDataset
-from musicbench.plugins.datasets.spotify import SpotifyDataset
-from musicbench.plugins.datasets.synthetic import SyntheticDataset
+
+# Registered by name, so that listing datasets imports no pandas or scikit-learn. Each
+# description is its class docstring's first line (tests/plugins/datasets checks it).
+HERE = "musicbench.plugins.datasets"
 
 
 @hookimpl
 def register_datasets(register: Any) -> None:
-    register("synthetic", SyntheticDataset)
-    register("spotify", SpotifyDataset)
-    register("gtzan", GtzanDataset)
-    register("csv", CsvDataset)
-    register("audio", AudioDataset)
+    register(
+        "synthetic",
+        f"{HERE}.synthetic:SyntheticDataset",
+        description="Genre-structured Spotify-like tracks with lyrics, titles and languages.",
+    )
+    register(
+        "spotify",
+        f"{HERE}.spotify:SpotifyDataset",
+        description="Spotify tracks with 12 audio features, genre labels and, if present, lyrics.",
+    )
+    register(
+        "gtzan",
+        f"{HERE}.gtzan:GtzanDataset",
+        description="GTZAN clips: 57 librosa features, 10 genres of 100 clips (30 s file).",
+    )
+    register("csv", f"{HERE}.csv:CsvDataset", description="A CSV file of your own.")
+    register(
+        "audio",
+        f"{HERE}.audio:AudioDataset",
+        description="Audio files under a folder, with GTZAN's 57 per-clip features (see ``audio_features``).",
+    )

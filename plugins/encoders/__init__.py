@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from musicbench import hookimpl
-from musicbench.plugins.encoders.classic import PCAEncoder, RawEncoder, UMAPEncoder
-from musicbench.plugins.encoders.idec import IDEC
-from musicbench.plugins.encoders.multimodal import MultimodalVAE
-from musicbench.plugins.encoders.precomputed import PrecomputedEncoder
-from musicbench.plugins.encoders.text import TextEncoder
-from musicbench.plugins.encoders.vade import VaDE
-from musicbench.plugins.encoders.vae import VAE, AutoEncoder
+from musicbench import AUDIO, TEXT_MODALITIES, hookimpl
+
+# Registered by name: each module (torch, umap, scikit-learn) is imported when a run
+# uses it, not to list plugins. `modalities` repeats each class's required_modalities
+# for the listing; the contract checks fail the entry if the two ever disagree.
+HERE = "musicbench.plugins.encoders"
+ANY_TEXT = " or ".join(TEXT_MODALITIES)
 
 QUICK = {"epochs": 2, "batch_size": 64}
 """Training short enough for the contract checks (``check_params``)."""
@@ -31,27 +30,66 @@ def _umap_size(params: Any) -> tuple[int, str]:
 
 @hookimpl
 def register_encoders(register: Any) -> None:
-    register("raw", RawEncoder)
-    register("text", TextEncoder, check_params={"n_components": 8})
-    register("pca", PCAEncoder)
+    register("raw", f"{HERE}.classic:RawEncoder", modalities=(AUDIO,))
+    register(
+        "text",
+        f"{HERE}.text:TextEncoder",
+        modalities=(ANY_TEXT,),
+        check_params={"n_components": 8},
+    )
+    register("pca", f"{HERE}.classic:PCAEncoder", modalities=(AUDIO,))
     register(
         "umap",
-        UMAPEncoder,
+        f"{HERE}.classic:UMAPEncoder",
+        modalities=(AUDIO,),
         check_params={"n_components": 2},
         preload="musicbench.plugins.encoders.umap_warmup",
         max_samples=_umap_size,
     )
-    register("autoencoder", AutoEncoder, check_params=QUICK)
-    register("vae", VAE, check_params=QUICK)
+    register(
+        "autoencoder",
+        f"{HERE}.vae:AutoEncoder",
+        modalities=(AUDIO,),
+        check_params=QUICK,
+    )
+    register(
+        "vae",
+        f"{HERE}.vae:VAE",
+        modalities=(AUDIO,),
+        check_params=QUICK,
+    )
     register(
         "beta-vae",
-        VAE,
+        f"{HERE}.vae:VAE",
+        modalities=(AUDIO,),
         defaults={"beta": 4.0},
         description="The Gaussian VAE with beta=4: a stronger pull to the prior, for disentangling.",
         check_params=QUICK,
     )
-    register("multimodal-vae", MultimodalVAE, check_params={**QUICK, "text_dim": 8})
-    register("vade", VaDE, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
-    register("idec", IDEC, clusters=True, check_params={**QUICK, "pretrain_epochs": 1})
+    register(
+        "multimodal-vae",
+        f"{HERE}.multimodal:MultimodalVAE",
+        modalities=(AUDIO, ANY_TEXT),
+        check_params={**QUICK, "text_dim": 8},
+    )
+    register(
+        "vade",
+        f"{HERE}.vade:VaDE",
+        modalities=(AUDIO,),
+        clusters=True,
+        check_params={**QUICK, "pretrain_epochs": 1},
+    )
+    register(
+        "idec",
+        f"{HERE}.idec:IDEC",
+        modalities=(AUDIO,),
+        clusters=True,
+        check_params={**QUICK, "pretrain_epochs": 1},
+    )
     # Its input is a file the user names: `bench check` skips it without one.
-    register("precomputed", PrecomputedEncoder, needs_user_file=True)
+    register(
+        "precomputed",
+        f"{HERE}.precomputed:PrecomputedEncoder",
+        modalities=(AUDIO,),
+        needs_user_file=True,
+    )

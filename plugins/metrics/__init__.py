@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from musicbench import hookimpl
-from musicbench.plugins.metrics import external, internal, partition
+
+# Registered by name: scikit-learn's metrics load when a cell is scored, not to list.
+HERE = "musicbench.plugins.metrics"
 
 
 @hookimpl
 def register_metrics(register: Any) -> None:
     for name in ("nmi", "ami", "ari", "purity", "accuracy"):
-        register(name, getattr(external, name), higher_is_better=True, scope="external")
-    register("silhouette", internal.silhouette, higher_is_better=True, scope="internal")
-    register("calinski_harabasz", internal.calinski_harabasz, higher_is_better=True, scope="internal")
-    register("davies_bouldin", internal.davies_bouldin, higher_is_better=False, scope="internal")
-    register("n_clusters", partition.n_clusters, higher_is_better=None, scope="partition")
-    register("noise_fraction", partition.noise_fraction, higher_is_better=None, scope="partition")
+        register(name, f"{HERE}.external:{name}", higher_is_better=True, scope="external")
+    register("silhouette", f"{HERE}.internal:silhouette", higher_is_better=True, scope="internal")
+    register("calinski_harabasz", f"{HERE}.internal:calinski_harabasz", higher_is_better=True, scope="internal")
+    register("davies_bouldin", f"{HERE}.internal:davies_bouldin", higher_is_better=False, scope="internal")
+    register("n_clusters", f"{HERE}.partition:n_clusters", higher_is_better=None, scope="partition")
+    register("noise_fraction", f"{HERE}.partition:noise_fraction", higher_is_better=None, scope="partition")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from musicbench import UnknownPluginError, build_registry
 from musicbench.testing import (
     CHECKS,
     ContractError,
+    check_encoder_declared_modalities,
     check_encoder_output,
     check_encoder_own_clusters,
     check_encoder_refuses_bad_input,
@@ -64,6 +66,15 @@ def test_bad_input_that_is_accepted_fails(broken) -> None:
 def test_an_undeclared_predict_fails(broken) -> None:
     with pytest.raises(ContractError, match="clusters=True"):
         check_encoder_own_clusters(broken, tiny_dataset())
+
+
+def test_declared_modalities_must_match_the_class() -> None:
+    registry = build_registry(entry_points=False, environ={})
+    text = registry.get("encoder", "text")
+    check_encoder_declared_modalities(text, tiny_dataset())  # the built-in agrees with its class
+    wrong = dataclasses.replace(text, info=dataclasses.replace(text.info, modalities=("audio",)))
+    with pytest.raises(ContractError, match="modalities=\\('audio',\\).*'lyrics or title'"):
+        check_encoder_declared_modalities(wrong, tiny_dataset())
 
 
 def test_run_check_collects_every_failure(broken) -> None:
