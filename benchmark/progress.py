@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -36,17 +36,25 @@ class Estimates:
 
     ``timings`` are :meth:`ResultStore.timings` rows; rows of the run's own dataset
     (``fingerprint``) win over rows of other datasets. Durations seen in this run
-    (:meth:`observe`) replace the stored ones as they come in.
+    (:meth:`observe`) replace the stored ones as they come in. A plugin never run
+    before gets its ``declared`` cost (``{"encode:NAME" or "cluster:NAME": seconds}``,
+    from its registered ``cost``), else a flat guess.
     """
 
-    def __init__(self, timings: Iterable[Sequence[Any]] = (), fingerprint: str | None = None) -> None:
+    def __init__(
+        self,
+        timings: Iterable[Sequence[Any]] = (),
+        fingerprint: str | None = None,
+        declared: Mapping[str, float] | None = None,
+    ) -> None:
         same: dict[str, list[float]] = defaultdict(list)
         other: dict[str, list[float]] = defaultdict(list)
         for dataset, encoder, clusterer, encode_s, cluster_s in timings:
             bucket = same if dataset == fingerprint else other
             bucket[f"encode:{encoder}"].append(float(encode_s))
             bucket[f"cluster:{clusterer}"].append(float(cluster_s))
-        self._known = {k: _mean(v) for k, v in other.items()} | {k: _mean(v) for k, v in same.items()}
+        stored = {k: _mean(v) for k, v in other.items()} | {k: _mean(v) for k, v in same.items()}
+        self._known = {**(declared or {}), **stored}
         self._seen: dict[str, list[float]] = defaultdict(list)
 
     def encode(self, encoder: str) -> float:

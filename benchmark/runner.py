@@ -71,6 +71,23 @@ def worker_context(
     )
 
 
+def declared_costs(registry: Registry, plan: Plan) -> dict[str, float]:
+    """The registered ``cost`` of each encoder and clusterer of the plan, at its size."""
+    costs: dict[str, float] = {}
+    n = plan.dataset.n_tracks
+    for cell in plan.cells:
+        for kind, key, name in (
+            ("encoder", "encode", cell.embedding.encoder),
+            ("clusterer", "cluster", cell.clusterer),
+        ):
+            if name == OWN or f"{key}:{name}" in costs:
+                continue
+            cost = getattr(registry.get(kind, name).info, "cost", None)  # type: ignore[arg-type]
+            if cost is not None:
+                costs[f"{key}:{name}"] = float(cost(n))
+    return costs
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -84,7 +101,7 @@ class _Run:
         self.plan, self.store, self.cache, self.reporter = plan, store, cache, reporter
         self.local_versions = {"musicbench": __version__, **package_versions(), "plugins": registry.plugin_versions()}
         self.summary = RunSummary(total=len(plan.cells))
-        self.estimates = Estimates(store.timings(), plan.dataset.fingerprint)
+        self.estimates = Estimates(store.timings(), plan.dataset.fingerprint, declared_costs(registry, plan))
 
     def record(
         self,

@@ -112,6 +112,13 @@ class PluginEntry:
         """The description, else the factory docstring's first line."""
         return self.description if self.description is not None else _first_doc_line(self.factory)
 
+    @property
+    def module(self) -> str:
+        """The module that defines the factory, found without importing it."""
+        if isinstance(self.target, str):
+            return _split_target(self.target)[0]
+        return str(getattr(self.target, "__module__", "") or "")
+
     def required_modalities(self) -> tuple[str, ...]:
         """An encoder's modalities: as registered (``modalities=``), else its factory's."""
         declared = getattr(self.info, "modalities", None)

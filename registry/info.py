@@ -44,6 +44,12 @@ MemoryRule = Callable[[int, int, Mapping[str, Any]], int]
 AutoParams = Callable[[int, int], Mapping[str, Any]]
 """``auto_params(n_samples, n_clusters) -> params`` for keys the user left unset."""
 
+CostRule = Callable[[int], float]
+"""``cost(n_samples) -> seconds``: a rough time of one task on one core (an encoder's
+fit, or a clusterer's clustering with its metrics). The runner starts the longest
+fits first and shows an ETA from it until the store knows better (earlier runs of
+the plugin are used first)."""
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -80,6 +86,8 @@ class EncoderInfo:
         Its class's ``required_modalities``, said at registration so that listing
         an encoder registered by name does not import it. ``None``: read from the
         factory. The contract checks fail an entry whose two disagree.
+    cost : callable, optional
+        The expected seconds of one fit (:data:`CostRule`).
     """
 
     check_params: Mapping[str, Any] = field(default_factory=dict)
@@ -88,6 +96,7 @@ class EncoderInfo:
     preload: str | None = None
     needs_user_file: bool = False
     modalities: tuple[str, ...] | None = None
+    cost: CostRule | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,8 @@ class ClustererInfo:
         The planned peak memory (:data:`MemoryRule`); skipped above the budget.
     max_samples : callable, optional
         The size rule (:data:`SizeRule`).
+    cost : callable, optional
+        The expected seconds of one clustering and its metrics (:data:`CostRule`).
     """
 
     check_params: Mapping[str, Any] = field(default_factory=dict)
@@ -114,6 +125,7 @@ class ClustererInfo:
     auto_params: AutoParams | None = None
     memory_bytes: MemoryRule | None = None
     max_samples: SizeRule | None = None
+    cost: CostRule | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,16 @@ class MetricInfo:
 
     scope: Literal["external", "internal", "partition"]
     higher_is_better: bool | None
+
+
+@dataclass(frozen=True)
+class per_track:  # noqa: N801 - used like a function: cost=per_track(2.7e-3)
+    """A :data:`CostRule` that grows linearly: ``seconds`` per track."""
+
+    seconds: float
+
+    def __call__(self, n_samples: int) -> float:
+        return self.seconds * n_samples
 
 
 PluginInfo = DatasetInfo | EncoderInfo | ClustererInfo | MetricInfo
@@ -185,7 +207,7 @@ def make_info(kind: str, name: str, meta: Mapping[str, Any], where: str = "") ->
             )
         if "higher_is_better" not in meta or meta["higher_is_better"] not in (True, False, None):
             raise PluginError(f"The metric {name!r}{source} must say higher_is_better=True, False or None.")
-    for key in ("max_samples", "memory_bytes", "auto_params"):
+    for key in ("max_samples", "memory_bytes", "auto_params", "cost"):
         if meta.get(key) is not None and not callable(meta[key]):
             raise PluginError(f"The {kind} {name!r}{source}: {key} must be a function, got {type(meta[key]).__name__}.")
     modalities = meta.get("modalities")

@@ -45,8 +45,8 @@ def _info_text(entry: PluginEntry) -> list[str]:
     lines = []
     for field in dataclasses.fields(entry.info):
         value = getattr(entry.info, field.name)
-        if callable(value):
-            value = f"{getattr(value, '__qualname__', value)}()"
+        if callable(value) and hasattr(value, "__qualname__"):  # a function: its name, not its address
+            value = f"{value.__qualname__}()"
         lines.append(f"  {field.name}: {value}")
     return lines
 

@@ -316,6 +316,11 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
     for kind, items, grids in options:
         factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}
         _merge_grids(grids, parse_grid_options(items, kind, factories))
+    preload = _preload_modules(registry, config)
+    if not request.scheduler:
+        from musicbench.benchmark.executors.local import start_forkserver
+
+        start_forkserver(preload)  # its imports overlap the loading and planning below
     cache = EmbeddingCache(request.cache_dir or Path(request.store).resolve().parent / ".musicbench" / "cache")
     # Every dataset is checked, loaded and planned before any work, so a bad second
     # dataset fails at once instead of after the first one's hours of work.
@@ -338,17 +343,44 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
         save_plan(request.store, key, [c.key for c in plan.cells], data.name, data.fingerprint, data.primary_label)
     failed = False
     for one, data, plan in runs:
-        failed |= _run_one(registry, one, data, plan, results, cache, request, log_path)
+        failed |= _run_one(registry, one, data, plan, results, cache, request, log_path, preload)
     results.close()
     if failed:
         sys.exit(1)
 
 
+def _preload_modules(registry: Any, config: Any) -> list[str]:
+    """What the local workers' forkserver imports: the built-in factories the run uses.
+
+    Plus each encoder's ``preload`` module (umap's warm-up). Installed and file
+    plugins are left to each worker's registry, which reports one that fails to import
+    like any broken plugin; in the forkserver it would stop every worker.
+    """
+    from musicbench import EncoderInfo
+    from musicbench.benchmark.config import OWN
+
+    entries = [registry.get("metric", n) for n in registry.names("metric")]
+    for one in config.each_dataset():
+        entries.append(registry.get("dataset", one.dataset))
+        entries += [registry.get("encoder", n) for n in one.encoders]
+        entries += [registry.get("clusterer", n) for n in one.clusterers if n != OWN]
+    modules = [e.module for e in entries if e.source.origin == "built-in"]
+    modules += [e.info.preload for e in entries if isinstance(e.info, EncoderInfo) and e.info.preload]
+    return list(dict.fromkeys(m for m in modules if m))
+
+
 def _run_one(
-    registry: Any, config: Any, data: Any, plan: Any, results: Any, cache: Any, request: _Request, log_path: Path
+    registry: Any,
+    config: Any,
+    data: Any,
+    plan: Any,
+    results: Any,
+    cache: Any,
+    request: _Request,
+    log_path: Path,
+    preload: list[str],
 ) -> bool:
     """Run one dataset's plan into the store; True if a cell failed."""
-    from musicbench import EncoderInfo
     from musicbench.benchmark.cli.leaderboard import top_table
     from musicbench.benchmark.leaderboard import build, ceiling
     from musicbench.benchmark.leaderboard.figures import warm_projection
@@ -364,12 +396,11 @@ def _run_one(
             return DaskExecutor(context, request.scheduler, config.timeout)
         from musicbench.benchmark.executors.local import LocalPool
 
-        infos = [registry.get("encoder", n).info for n in config.encoders]
-        preload = [info.preload for info in infos if isinstance(info, EncoderInfo) and info.preload]
         return LocalPool(context, request.jobs, config.timeout, preload, log_path=log_path)
 
     metric = f"nmi[{data.primary_label}]"
     reporter = Reporter(err, metric, jobs=1 if request.scheduler else request.jobs)
+    reference = ceiling.Background(results, data)  # beside the workers, once per dataset fingerprint
     summary = run_plan(
         plan, registry, results, cache, make_executor, reporter, force=request.force, retry_failed=request.retry_failed
     )
@@ -385,7 +416,7 @@ def _run_one(
         soft_wrap=True,
     )
     try:
-        ceiling.ensure(results, data)  # once per dataset fingerprint, kept in the store
+        reference.finish()
     except ValueError as exc:  # e.g. a class with fewer tracks than folds
         err.print(escape(f"No supervised ceiling for {data.name}: {exc}"), highlight=False, soft_wrap=True)
     if summary.statuses["ok"]:

@@ -1,8 +1,10 @@
 """Imported once by the forkserver, so each local worker starts with these loaded.
 
-Workers fork from the forkserver; whatever it imported (numpy, scikit-learn, the
-built-in plugins and torch, if they use it) is shared instead of imported again by
-every worker and every replacement of a killed worker. A module that fails to import
+Workers fork from the forkserver; whatever it imported is shared instead of imported
+again by every worker and every replacement of a killed worker. This module loads
+the worker's own code and the built-in plugins' registrations (cheap: they name their
+factories); the runner adds the modules of the factories its plan uses (torch,
+scikit-learn, umap) to the forkserver's preload list. A module that fails to import
 is left to the worker's registry, which reports it like any broken plugin.
 """
 

@@ -73,7 +73,8 @@ def _worker_main(conn: Connection, context: WorkerContext, log_path: str | None 
                 return
             task_id, task, embedding, own = message
             if log_path is not None:
-                print(f"--- worker {os.getpid()}: task {task_id}: {task}", flush=True)
+                stamp = time.strftime("%H:%M:%S", time.localtime()) + f".{int(time.time() * 1000) % 1000:03d}"
+                print(f"--- {stamp} worker {os.getpid()}: task {task_id}: {task}", flush=True)
             result = run_task(context, task, embedding, own)
             sys.stdout.flush()
             sys.stderr.flush()
@@ -105,6 +106,22 @@ def _context(preload: Sequence[str] = ()) -> Any:
     if method == "forkserver":
         ctx.set_forkserver_preload(["musicbench.benchmark.executors._preload", *preload])
     return ctx
+
+
+def start_forkserver(preload: Sequence[str] = ()) -> None:
+    """Start the forkserver now, so its imports overlap the caller's own start-up.
+
+    The forkserver imports ``preload`` (torch, scikit-learn, umap: 5 s and more)
+    before it forks the first worker, and the first worker's start waits for it. Started
+    before the dataset is loaded and the plan is built, that import runs on the other
+    core meanwhile instead of after them. A :class:`LocalPool` made later with the same
+    ``preload`` uses this server; without this call it starts one itself.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context(preload)
+        forkserver.ensure_running()
 
 
 class LocalPool:

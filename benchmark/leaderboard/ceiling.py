@@ -11,10 +11,14 @@ one far below it leaves information on the table.
 It is computed once per dataset fingerprint by ``bench run`` (at most
 ``MAX_ROWS`` tracks, a fixed seeded sample, so it stays a few seconds on 28k
 tracks) and kept in the result store, so the leaderboard reads it from there.
+``bench run`` computes it in a thread beside its workers (:class:`Background`):
+the main process only waits for them, so its core would otherwise sit idle while
+the ceiling's seconds were added after the last cell.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -65,14 +69,53 @@ def compute(dataset: Dataset) -> dict[str, Any]:
     }
 
 
+def _computable(dataset: Dataset) -> bool:
+    label = dataset.labels.get(dataset.primary_label)
+    return label is not None and np.unique(np.asarray(label)[known_label_rows(label)]).size >= 2
+
+
 def ensure(store: ResultStore, dataset: Dataset) -> dict[str, Any] | None:
     """The stored ceiling of ``dataset``, computed now if missing (None if it cannot be)."""
     found = store.reference(dataset.fingerprint, NAME)
     if found is not None:
         return found
-    label = dataset.labels.get(dataset.primary_label)
-    if label is None or np.unique(np.asarray(label)[known_label_rows(label)]).size < 2:
+    if not _computable(dataset):
         return None
     value = compute(dataset)
     store.put_reference(dataset.fingerprint, NAME, value)
     return value
+
+
+class Background:
+    """The ceiling of a dataset computed in a thread, stored by :meth:`finish`.
+
+    Only the computation runs in the thread; the store is read and written by the
+    caller's thread (SQLite connections stay in the thread that made them). A daemon
+    thread: an interrupted run does not wait for it.
+    """
+
+    def __init__(self, store: ResultStore, dataset: Dataset) -> None:
+        self._store, self._dataset = store, dataset
+        self._value: dict[str, Any] | None = None
+        self._error: Exception | None = None
+        self._thread: threading.Thread | None = None
+        if store.reference(dataset.fingerprint, NAME) is None and _computable(dataset):
+            self._thread = threading.Thread(target=self._compute, name="musicbench-ceiling", daemon=True)
+            self._thread.start()
+
+    def _compute(self) -> None:
+        try:
+            self._value = compute(self._dataset)
+        except Exception as exc:  # noqa: BLE001 - re-raised by finish() in the caller's thread
+            self._error = exc
+
+    def finish(self) -> dict[str, Any] | None:
+        """Wait for the thread, store its value; the same result and errors as :func:`ensure`."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            if self._error is not None:
+                raise self._error
+            if self._value is not None:
+                self._store.put_reference(self._dataset.fingerprint, NAME, self._value)
+        return ensure(self._store, self._dataset)

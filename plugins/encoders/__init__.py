@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from musicbench import AUDIO, TEXT_MODALITIES, hookimpl
+from musicbench.info import per_track
 
 # Registered by name: each module (torch, umap, scikit-learn) is imported when a run
 # uses it, not to list plugins. `modalities` repeats each class's required_modalities
@@ -18,6 +19,10 @@ from musicbench import AUDIO, TEXT_MODALITIES, hookimpl
 HERE = "musicbench.plugins.encoders"
 ANY_TEXT = " or ".join(TEXT_MODALITIES)
 
+# `cost`: seconds per track of one fit on one core, measured with the default
+# parameters on 2,000 synthetic tracks (the default `bench run --all`) on the
+# project's 2-core machine. It orders the first run's fits, longest first, and
+# gives its first ETA; afterwards the store's own timings take over.
 QUICK = {"epochs": 2, "batch_size": 64}
 """Training short enough for the contract checks (``check_params``)."""
 
@@ -30,18 +35,20 @@ def _umap_size(params: Any) -> tuple[int, str]:
 
 @hookimpl
 def register_encoders(register: Any) -> None:
-    register("raw", f"{HERE}.classic:RawEncoder", modalities=(AUDIO,))
+    register("raw", f"{HERE}.classic:RawEncoder", modalities=(AUDIO,), cost=per_track(1e-6))
     register(
         "text",
         f"{HERE}.text:TextEncoder",
         modalities=(ANY_TEXT,),
+        cost=per_track(2.5e-5),
         check_params={"n_components": 8},
     )
-    register("pca", f"{HERE}.classic:PCAEncoder", modalities=(AUDIO,))
+    register("pca", f"{HERE}.classic:PCAEncoder", modalities=(AUDIO,), cost=per_track(5e-6))
     register(
         "umap",
         f"{HERE}.classic:UMAPEncoder",
         modalities=(AUDIO,),
+        cost=per_track(2.7e-3),
         check_params={"n_components": 2},
         preload="musicbench.plugins.encoders.umap_warmup",
         max_samples=_umap_size,
@@ -50,18 +57,21 @@ def register_encoders(register: Any) -> None:
         "autoencoder",
         f"{HERE}.vae:AutoEncoder",
         modalities=(AUDIO,),
+        cost=per_track(1.6e-4),
         check_params=QUICK,
     )
     register(
         "vae",
         f"{HERE}.vae:VAE",
         modalities=(AUDIO,),
+        cost=per_track(1.4e-4),
         check_params=QUICK,
     )
     register(
         "beta-vae",
         f"{HERE}.vae:VAE",
         modalities=(AUDIO,),
+        cost=per_track(1.4e-4),
         defaults={"beta": 4.0},
         description="The Gaussian VAE with beta=4: a stronger pull to the prior, for disentangling.",
         check_params=QUICK,
@@ -70,12 +80,14 @@ def register_encoders(register: Any) -> None:
         "multimodal-vae",
         f"{HERE}.multimodal:MultimodalVAE",
         modalities=(AUDIO, ANY_TEXT),
+        cost=per_track(6.7e-4),
         check_params={**QUICK, "text_dim": 8},
     )
     register(
         "vade",
         f"{HERE}.vade:VaDE",
         modalities=(AUDIO,),
+        cost=per_track(6.2e-4),
         clusters=True,
         check_params={**QUICK, "pretrain_epochs": 1},
     )
@@ -83,6 +95,7 @@ def register_encoders(register: Any) -> None:
         "idec",
         f"{HERE}.idec:IDEC",
         modalities=(AUDIO,),
+        cost=per_track(4.4e-4),
         clusters=True,
         check_params={**QUICK, "pretrain_epochs": 1},
     )
@@ -91,5 +104,6 @@ def register_encoders(register: Any) -> None:
         "precomputed",
         f"{HERE}.precomputed:PrecomputedEncoder",
         modalities=(AUDIO,),
+        cost=per_track(1e-6),
         needs_user_file=True,
     )

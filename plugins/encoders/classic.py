@@ -96,6 +96,10 @@ class UMAPEncoder(EncoderBase):
             raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
         import umap  # slow to import (numba): only when used
 
+        from musicbench.plugins.encoders import numba_cache
+
+        numba_cache.enable()  # compiled once per machine, not once per process
+
         seed = (
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             if self.random_state is not None

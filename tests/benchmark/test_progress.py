@@ -27,6 +27,15 @@ def test_estimates_prefer_this_dataset_then_any_then_this_run():
     assert estimates.encode("vae") == 3.0  # this run's own tasks win
 
 
+def test_a_declared_cost_stands_in_until_the_store_knows_better():
+    declared = {"encode:umap": 5.4, "encode:brand-new": 0.2, "cluster:kmeans": 0.1}
+    estimates = Estimates(ROWS, fingerprint="same", declared=declared)
+    assert estimates.encode("brand-new") == 0.2  # never run: its registered cost
+    assert estimates.encode("umap") == 60.0  # stored runs beat the declared cost
+    assert estimates.cluster("kmeans") == 1.0
+    assert estimates.encode("unknown") == GUESS_ENCODE_S  # nothing declared either
+
+
 def test_the_eta_spreads_the_work_left_over_the_workers():
     reporter = Reporter(Console(file=io.StringIO()), "nmi[genre]", jobs=2)
     reporter.working([("fitting vae (seed 0)", 0.0)], remaining_s=40.0)

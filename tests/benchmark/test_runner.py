@@ -330,3 +330,30 @@ def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
     store.close()
     assert summary.statuses["ok"] == 3
     assert executor.order[:3] == ["torch-ae", "mixture-embed", "pca-lite"]
+
+
+def test_a_first_run_starts_the_fits_its_plugins_declare_longest(tmp_path):
+    # An empty store knows no timings: the registered `cost` orders the fits (umap first).
+    from rich.console import Console
+
+    from musicbench import build_registry
+    from musicbench.benchmark.config import RunConfig
+    from musicbench.benchmark.plan import make_plan
+    from musicbench.benchmark.progress import Reporter
+    from musicbench.benchmark.runner import run_plan
+
+    registry = build_registry(entry_points=False, environ={})
+    dataset = registry.get("dataset", "synthetic").create(n_tracks=60, lyrics=False).load()
+    config = RunConfig(encoders={"pca": {}, "raw": {}, "umap": {}}, clusterers={"kmeans": {}}, seeds=[0])
+    executor = _Recorder(dataset.n_tracks)
+    store = ResultStore(tmp_path / "results.sqlite")
+    run_plan(
+        make_plan(registry, config, dataset),
+        registry,
+        store,
+        EmbeddingCache(tmp_path / "cache"),
+        lambda: executor,
+        Reporter(Console(file=io.StringIO()), "nmi[genre]"),
+    )
+    store.close()
+    assert executor.order[:3] == ["umap", "pca", "raw"]

@@ -58,3 +58,32 @@ def test_duplicated_points_give_a_finite_silhouette() -> None:
 def test_undefined_cases_raise_metric_undefined(metric, points, labels, reason: str) -> None:
     with pytest.raises(MetricUndefined, match=reason):
         metric(points, labels)
+
+
+def test_remembered_distances_give_bit_identical_silhouettes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(400, 6))
+    partitions = [rng.integers(0, k, size=400) for k in (2, 3, 7)]
+    monkeypatch.setattr(internal, "_memo", internal.OrderedDict())
+    monkeypatch.setattr(internal, "MEMO_BYTES", 0)  # nothing remembered: each call computes its distances
+    fresh = [silhouette(points, labels) for labels in partitions]
+    assert not internal._memo
+    monkeypatch.setattr(internal, "MEMO_BYTES", 64 * 1024**2)
+    remembered = [silhouette(points, labels) for labels in partitions]
+    assert len(internal._memo) == 1  # one set of points, computed once
+    assert remembered == fresh  # exactly, not approximately
+
+
+def test_the_memory_of_distances_stays_within_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(internal, "_memo", internal.OrderedDict())
+    monkeypatch.setattr(internal, "MEMO_BYTES", 3 * 8 * 100 * 100)  # room for three 100-point matrices
+    rng = np.random.default_rng(6)
+    sets = [rng.normal(size=(100, 3)) for _ in range(5)]
+    for points in sets:
+        silhouette(points, np.arange(100) % 3)
+    assert len(internal._memo) == 3
+    kept = sum(b.nbytes for blocks in internal._memo.values() for b in blocks)
+    assert kept <= internal.MEMO_BYTES
+    big = rng.normal(size=(200, 3))  # its matrix is over half the budget: never kept
+    silhouette(big, np.arange(200) % 3)
+    assert len(internal._memo) == 3
