@@ -18,6 +18,7 @@ from musicbench.info import per_track
 # for the listing; the contract checks fail the entry if the two ever disagree.
 HERE = "musicbench.plugins.encoders"
 ANY_TEXT = " or ".join(TEXT_MODALITIES)
+TORCH_WARMUP = f"{HERE}.core.warmup"
 
 # `cost`: seconds per track of one fit on one core, measured with the default
 # parameters on 2,000 synthetic tracks (the default `bench run --all`) on the
@@ -58,6 +59,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.vae:AutoEncoder",
         modalities=(AUDIO,),
         cost=per_track(1.6e-4),
+        preload=TORCH_WARMUP,
         check_params=QUICK,
     )
     register(
@@ -65,6 +67,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.vae:VAE",
         modalities=(AUDIO,),
         cost=per_track(1.4e-4),
+        preload=TORCH_WARMUP,
         check_params=QUICK,
     )
     register(
@@ -72,6 +75,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.vae:VAE",
         modalities=(AUDIO,),
         cost=per_track(1.4e-4),
+        preload=TORCH_WARMUP,
         defaults={"beta": 4.0},
         description="The Gaussian VAE with beta=4: a stronger pull to the prior, for disentangling.",
         check_params=QUICK,
@@ -81,6 +85,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.multimodal:MultimodalVAE",
         modalities=(AUDIO, ANY_TEXT),
         cost=per_track(6.7e-4),
+        preload=TORCH_WARMUP,
         check_params={**QUICK, "text_dim": 8},
     )
     register(
@@ -88,6 +93,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.vade:VaDE",
         modalities=(AUDIO,),
         cost=per_track(6.2e-4),
+        preload=TORCH_WARMUP,
         clusters=True,
         check_params={**QUICK, "pretrain_epochs": 1},
     )
@@ -96,6 +102,7 @@ def register_encoders(register: Any) -> None:
         f"{HERE}.idec:IDEC",
         modalities=(AUDIO,),
         cost=per_track(4.4e-4),
+        preload=TORCH_WARMUP,
         clusters=True,
         check_params={**QUICK, "pretrain_epochs": 1},
     )

@@ -96,7 +96,7 @@ class UMAPEncoder(EncoderBase):
             raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
         import umap  # slow to import (numba): only when used
 
-        from musicbench.plugins.encoders import numba_cache
+        from musicbench.plugins.encoders import numba_cache, umap_distances
 
         numba_cache.enable()  # compiled once per machine, not once per process
 
@@ -105,13 +105,15 @@ class UMAPEncoder(EncoderBase):
             if self.random_state is not None
             else None
         )
-        self.umap_ = umap.UMAP(
+        model = umap.UMAP(
             n_components=self.n_components,
             n_neighbors=min(self.n_neighbors, audio.shape[0] - 1),
             min_dist=self.min_dist,
             metric=self.metric,
             random_state=seed,
-        ).fit(audio)
+        )
+        with umap_distances.numba_pairwise():  # the same matrix, without a Python call per pair
+            self.umap_ = model.fit(audio)
         self.fitted_on_ = (dataset.fingerprint, tuple(dataset.track_ids.tolist()))
         self.n_features_in_ = int(audio.shape[1])
         return self
