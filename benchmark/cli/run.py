@@ -309,6 +309,13 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
 
     config.encoders = select(registry, "encoder", request.encoders, config.encoders, request.take_all)
     config.clusterers = select(registry, "clusterer", request.clusterers, config.clusterers, request.take_all)
+    preload = _preload_modules(registry, config)
+    if not request.scheduler:
+        from musicbench.benchmark.executors.local import start_forkserver
+
+        # Its imports (torch, umap: seconds) overlap everything below: the factories'
+        # imports, loading the data, planning.
+        start_forkserver(preload)
     options = (
         ("encoder", request.encoder_params, config.encoders),
         ("clusterer", request.clusterer_params, config.clusterers),
@@ -316,11 +323,6 @@ def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
     for kind, items, grids in options:
         factories = {n: registry.get(kind, n).factory for n in grids if n != OWN}
         _merge_grids(grids, parse_grid_options(items, kind, factories))
-    preload = _preload_modules(registry, config)
-    if not request.scheduler:
-        from musicbench.benchmark.executors.local import start_forkserver
-
-        start_forkserver(preload)  # its imports overlap the loading and planning below
     cache = EmbeddingCache(request.cache_dir or Path(request.store).resolve().parent / ".musicbench" / "cache")
     # Every dataset is checked, loaded and planned before any work, so a bad second
     # dataset fails at once instead of after the first one's hours of work.
