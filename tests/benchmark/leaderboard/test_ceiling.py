@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from musicbench import build_registry
 from musicbench.benchmark.datasets import load_dataset
@@ -19,6 +20,34 @@ def test_the_ceiling_is_computed_once_and_stored(tmp_path):
     assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 400
     assert store.reference(data.fingerprint, "ceiling") == first
     np.testing.assert_equal(ceiling.compute(data)["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
+
+
+def test_the_background_ceiling_is_the_same_figure_stored_by_the_caller(tmp_path):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+    running = ceiling.Background(store, data)
+    assert running._thread is not None  # nothing stored yet: it computes
+    value = running.finish()
+    assert (
+        value == store.reference(data.fingerprint, "ceiling") == ceiling.compute(data) | {"seconds": value["seconds"]}
+    )
+    assert ceiling.Background(store, data)._thread is None  # stored: nothing to compute again
+
+
+def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, monkeypatch):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+
+    def too_few(dataset):
+        raise ValueError("n_splits=5 cannot be greater than the number of members in each class")
+
+    monkeypatch.setattr(ceiling, "compute", too_few)
+    running = ceiling.Background(store, data)
+    with pytest.raises(ValueError, match="n_splits"):
+        running.finish()
+    assert store.reference(data.fingerprint, "ceiling") is None
 
 
 def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):
