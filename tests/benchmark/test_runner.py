@@ -294,14 +294,31 @@ class _Recorder:
         pass
 
 
-def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
+def _submission_order(tmp_path, registry, dataset, config, store):
+    """Run the plan on a recording executor; the encoders in the order their fits were submitted."""
     from rich.console import Console
 
-    from musicbench import build_registry
-    from musicbench.benchmark.config import RunConfig
     from musicbench.benchmark.plan import make_plan
     from musicbench.benchmark.progress import Reporter
     from musicbench.benchmark.runner import run_plan
+
+    executor = _Recorder(dataset.n_tracks)
+    summary = run_plan(
+        make_plan(registry, config, dataset),
+        registry,
+        store,
+        EmbeddingCache(tmp_path / "cache"),
+        lambda: executor,
+        Reporter(Console(file=io.StringIO()), "nmi[genre]"),
+    )
+    store.close()
+    assert summary.statuses["ok"] == len(config.encoders)
+    return executor.order
+
+
+def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
+    from musicbench import build_registry
+    from musicbench.benchmark.config import RunConfig
 
     registry = build_registry([TOY], builtins=("musicbench.plugins.datasets",), entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(n_tracks=60, lyrics=False).load()
@@ -317,43 +334,17 @@ def test_the_longest_encoder_fits_are_submitted_first(tmp_path):
                 (dataset.fingerprint, "pca-lite", "kmeans-lite", 0.1, 1.0),
             ]
 
-    executor = _Recorder(dataset.n_tracks)
-    store = Store(tmp_path / "results.sqlite")
-    summary = run_plan(
-        make_plan(registry, config, dataset),
-        registry,
-        store,
-        EmbeddingCache(tmp_path / "cache"),
-        lambda: executor,
-        Reporter(Console(file=io.StringIO()), "nmi[genre]"),
-    )
-    store.close()
-    assert summary.statuses["ok"] == 3
-    assert executor.order[:3] == ["torch-ae", "mixture-embed", "pca-lite"]
+    order = _submission_order(tmp_path, registry, dataset, config, Store(tmp_path / "results.sqlite"))
+    assert order[:3] == ["torch-ae", "mixture-embed", "pca-lite"]
 
 
 def test_a_first_run_starts_the_fits_its_plugins_declare_longest(tmp_path):
     # An empty store knows no timings: the registered `cost` orders the fits (umap first).
-    from rich.console import Console
-
     from musicbench import build_registry
     from musicbench.benchmark.config import RunConfig
-    from musicbench.benchmark.plan import make_plan
-    from musicbench.benchmark.progress import Reporter
-    from musicbench.benchmark.runner import run_plan
 
     registry = build_registry(entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(n_tracks=60, lyrics=False).load()
     config = RunConfig(encoders={"pca": {}, "raw": {}, "umap": {}}, clusterers={"kmeans": {}}, seeds=[0])
-    executor = _Recorder(dataset.n_tracks)
-    store = ResultStore(tmp_path / "results.sqlite")
-    run_plan(
-        make_plan(registry, config, dataset),
-        registry,
-        store,
-        EmbeddingCache(tmp_path / "cache"),
-        lambda: executor,
-        Reporter(Console(file=io.StringIO()), "nmi[genre]"),
-    )
-    store.close()
-    assert executor.order[:3] == ["umap", "pca", "raw"]
+    order = _submission_order(tmp_path, registry, dataset, config, ResultStore(tmp_path / "results.sqlite"))
+    assert order[:3] == ["umap", "pca", "raw"]
