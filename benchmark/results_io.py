@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from musicbench import __version__
-from musicbench.benchmark.store import CellRecord, DatasetRecord, ResultStore
+from musicbench.benchmark.store import JSON_COLUMNS, CellRecord, DatasetRecord, ResultStore
 from musicbench.errors import DataError
 
 FORMAT = "musicbench-results"
@@ -175,17 +175,12 @@ def _record(path: Path, i: int, cell: Mapping[str, Any]) -> CellRecord:
         record.labels = None if labels is None else np.asarray(labels, dtype=np.int32)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{path}: cells[{i}] cannot be read: {exc}.") from None
-    for name in (
-        "encoder_args",
-        "encoder_params",
-        "clusterer_args",
-        "clusterer_params",
-        "metrics",
-        "fitted_params",
-        "versions",
-    ):
-        if not isinstance(getattr(record, name), dict):
+    for name, kind in JSON_COLUMNS.items():
+        value = getattr(record, name)
+        if kind is dict and not isinstance(value, dict):
             raise DataError(f"{path}: cells[{i}].{name} must be an object.")
+        if kind is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise DataError(f"{path}: cells[{i}].{name} must be a list of names.")
     return record
 
 

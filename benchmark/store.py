@@ -81,16 +81,18 @@ CREATE TABLE IF NOT EXISTS dataset_references (
 );
 """
 
-_JSON_COLUMNS = (
-    "encoder_args",
-    "encoder_params",
-    "clusterer_args",
-    "clusterer_params",
-    "metrics",
-    "fitted_params",
-    "versions",
-    "modalities",
-)
+JSON_COLUMNS: dict[str, type] = {
+    "encoder_args": dict,
+    "encoder_params": dict,
+    "clusterer_args": dict,
+    "clusterer_params": dict,
+    "metrics": dict,
+    "fitted_params": dict,
+    "versions": dict,
+    "modalities": list,
+}
+"""The cell columns stored as JSON, and the type each holds (results import checks it)."""
+_JSON_COLUMNS = tuple(JSON_COLUMNS)
 
 
 @dataclass

@@ -123,3 +123,25 @@ def test_a_bad_file_is_a_data_error_naming_the_entry(tmp_path: Path, content: st
     path.write_text(content)
     with pytest.raises(DataError, match=message):
         import_results(ResultStore(tmp_path / "s.sqlite"), path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("metrics", [], "metrics must be an object"),
+        ("versions", "0.1.0", "versions must be an object"),
+        ("modalities", "audio", "modalities must be a list of names"),
+        ("modalities", ["audio", 3], "modalities must be a list of names"),
+    ],
+)
+def test_every_json_column_is_type_checked_on_import(tmp_path: Path, field: str, value: object, message: str) -> None:
+    import json
+
+    write_results(store_with(tmp_path / "a.sqlite", cell("k1", 0.5)), tmp_path / "out.json")
+    data = json.loads((tmp_path / "out.json").read_text())
+    data["cells"][0][field] = value
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    target = ResultStore(tmp_path / "b.sqlite")
+    with pytest.raises(DataError, match=rf"cells\[0\]\.{message}"):
+        import_results(target, tmp_path / "bad.json")
+    assert target.records() == []
