@@ -68,7 +68,8 @@ TRIVIAL_SHARE = 0.9
 """A partition whose largest cluster holds this share of the clustered points is trivial."""
 GIANT_NEIGHBOURHOOD = 0.5
 """An ``eps`` whose sampled neighbourhoods average this share of all rows is not fitted:
-the walk costs ``n^2 / 2`` pairs (80 s at 50,000 rows) and ends in one cluster."""
+its walk has over ``n^2 / 2`` pairs (about 80 s at 50,000 rows at the rate measured
+above) and ends in one cluster."""
 FALLBACK_QUANTILES = (0.5, 0.25)
 """k-distance quantiles tried, in turn, when the knee's ``eps`` gives a trivial answer."""
 
