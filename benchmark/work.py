@@ -38,6 +38,7 @@ from musicbench.benchmark.datasets import load_dataset
 from musicbench.benchmark.evaluation import evaluate
 from musicbench.benchmark.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.hashing import package_versions
+from musicbench.benchmark.label_memo import LabelMemo, label_key, memoisable
 from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
 
@@ -55,6 +56,8 @@ class WorkerContext:
     fingerprint: str
     plugin_versions: tuple[tuple[str, str], ...]
     threads: int | None = None
+    label_memo: str | None = None
+    """A folder where seedless clusterers' labels are shared (:mod:`benchmark.label_memo`)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ class WorkerState:
                 "the worker sees different data."
             )
         self.versions = {"musicbench": __version__, **package_versions(), "plugins": versions}
+        self.threads = context.threads
+        self.label_memo = LabelMemo(context.label_memo)
 
 
 _STATES: dict[WorkerContext, WorkerState] = {}
@@ -228,14 +233,26 @@ def _check_labels(name: str, labels: Any, n: int) -> np.ndarray:
 
 def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarray | None, result: TaskResult) -> None:
     start = time.perf_counter()
+    key, hit = None, None
     if task.own:
         labels = own  # the encoder's own assignment; its time is in the encoder's predict_s
     else:
-        clusterer = build_clusterer(state.registry.get("clusterer", task.clusterer), task.params)
-        labels = clusterer.fit_predict(clusterer_input(Z))
-        result.fitted_params = fitted_params(clusterer)
+        entry, X = state.registry.get("clusterer", task.clusterer), clusterer_input(Z)
+        key = label_key(X, entry, task.params, state.threads) if memoisable(entry) else None
+        hit = state.label_memo.get(key, X.shape[0]) if key else None
+        if hit is not None:  # the same bytes clustered the same way by a cell of another seed
+            labels, result.fitted_params = hit.labels, hit.fitted_params
+        else:
+            clusterer = build_clusterer(entry, task.params)
+            labels = clusterer.fit_predict(X)
+            result.fitted_params = fitted_params(clusterer)
     result.labels = _check_labels(task.clusterer, labels, state.dataset.n_tracks)
     result.timings["cluster_s"] = time.perf_counter() - start
+    if key is not None:
+        if hit is not None:
+            result.timings["cluster_s"] = hit.cluster_s
+        else:
+            state.label_memo.put(key, result.labels, result.fitted_params, result.timings["cluster_s"])
     start = time.perf_counter()
     values = evaluate(state.registry.metrics(), state.dataset, Z, result.labels)
     result.timings["metrics_s"] = time.perf_counter() - start

@@ -18,6 +18,23 @@ scikit-learn's but computed a chunk of rows at a time within the budget. Time st
 grows with the number of neighbour pairs: a fit that would walk more than
 :data:`MAX_NEIGHBOUR_PAIRS` raises :class:`musicbench.errors.ResourceLimitError`
 (recorded as a skip).
+
+**The trivial answer.** When clusters overlap (genres in a 50,000-track table) the
+knee lies far in the sparse tail (the 90th percentile of the k-distances), so nine
+points in ten are core points and they chain into one cluster: DBSCAN then reports
+a single cluster, and on a collapsed latent space pays minutes for it. So when the
+knee's ``eps`` leaves at least :data:`TRIVIAL_SHARE` of the clustered points in one
+cluster, or would give the average point more than :data:`GIANT_NEIGHBOURHOOD` of all
+rows as neighbours (predicted from a sample, without fitting: that walk is the
+expensive one and ends in one cluster), ``eps`` is lowered to the
+:data:`FALLBACK_QUANTILES` of the same k-distances, in turn, and the first non-trivial
+answer is kept. When every candidate is trivial the knee's answer stands. The record
+(``fitted_params_``) says which rule chose ``eps``, the knee's value and the largest
+cluster's share, so a one-cluster result is reported as such.
+
+The samples are drawn with a fixed seed, not the run's: DBSCAN has no randomness of
+its own, so equal inputs give equal labels for every seed (and the runner can share
+them between seeds, see :mod:`benchmark.label_memo`).
 """
 
 from __future__ import annotations
@@ -28,7 +45,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import DBSCAN as SklearnDBSCAN
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 
 from musicbench.errors import ConfigError, ResourceLimitError
 from musicbench.plugins.clusterers.dbscan_core import dbscan_labels
@@ -46,6 +62,16 @@ DEFAULT_CHUNK_MEMORY = 512 * 2**20
 MAX_NEIGHBOUR_PAIRS = 4_000_000_000
 """Neighbour pairs a fit may walk: about two minutes at the 32 million pairs a second
 measured on an 18,454 x 16 latent space where every point had 14,800 neighbours."""
+SAMPLE_SEED = 0
+"""Seeds the knee and guard samples (seed 0 drew them before they stopped following the run's seed)."""
+TRIVIAL_SHARE = 0.9
+"""A partition whose largest cluster holds this share of the clustered points is trivial."""
+GIANT_NEIGHBOURHOOD = 0.5
+"""An ``eps`` whose sampled neighbourhoods average this share of all rows is not fitted:
+its walk has over ``n^2 / 2`` pairs (about 80 s at 50,000 rows at the rate measured
+above) and ends in one cluster."""
+FALLBACK_QUANTILES = (0.5, 0.25)
+"""k-distance quantiles tried, in turn, when the knee's ``eps`` gives a trivial answer."""
 
 
 def knee(values: np.ndarray) -> float:
@@ -88,8 +114,6 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         Bytes the neighbourhoods may take: all of them at once (scikit-learn's
         DBSCAN) if they fit, else one chunk of rows at a time, its size set by the
         largest neighbourhood in a sample.
-    random_state : int, RandomState or None
-        Draws the knee and memory-guard samples.
 
     Attributes
     ----------
@@ -98,7 +122,9 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     eps_, min_samples_ : float, int
         The values used, chosen or given.
     fitted_params_ : dict
-        ``{"eps": eps_, "min_samples": min_samples_}``, for the result record.
+        For the result record: ``eps`` and ``min_samples``, and with an automatic
+        ``eps`` also ``eps_rule`` (``"knee"`` or ``"quantile 0.5"``...), ``knee_eps``
+        and ``largest_cluster_share`` (of the non-noise points; 1.0 for one cluster).
     core_sample_indices_ : ndarray
         Indices of the core points.
     """
@@ -113,7 +139,6 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         n_jobs: int | None = None,
         knee_sample: int = 10_000,
         memory_budget: int = DEFAULT_CHUNK_MEMORY,
-        random_state: Any = None,
     ) -> None:
         self.eps = eps
         self.min_samples = min_samples
@@ -123,13 +148,12 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.knee_sample = knee_sample
         self.memory_budget = memory_budget
-        self.random_state = random_state
 
     def fit(self, X: Any, y: Any = None) -> DBSCAN:
         X = check_features(X, "dbscan")
         n, d = X.shape
         self._check_params()
-        rng = check_random_state(self.random_state)
+        rng = np.random.RandomState(SAMPLE_SEED)
         min_samples = min(n, int(self.min_samples) if self.min_samples is not None else max(3, 2 * d))
         neighbours = NearestNeighbors(
             n_neighbors=min_samples,
@@ -138,16 +162,65 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             leaf_size=self.leaf_size,
             n_jobs=self.n_jobs,
         ).fit(X)
-        if self.eps is None:
-            probe = X[_sample(n, int(self.knee_sample), rng)]
-            k_distances = neighbours.kneighbors(probe, return_distance=True)[0][:, -1]
-            eps = knee(k_distances)
-            if eps <= 0:  # duplicated points: the smallest positive k-distance, else any radius
-                positive = k_distances[k_distances > 0]
-                eps = float(positive.min()) if positive.size else 1.0
-        else:
+        if self.eps is not None:
             eps = float(self.eps)
-        rows_per_chunk = self._plan_chunks(X, neighbours, eps, rng)
+            labels, core = self._labels(X, neighbours, eps, min_samples, self._plan_chunks(X, neighbours, eps, rng))
+            fitted: dict[str, Any] = {}
+        else:
+            eps, labels, core, fitted = self._auto_eps(X, neighbours, min_samples, rng)
+        self.eps_ = eps
+        self.min_samples_ = min_samples
+        self.fitted_params_ = {"eps": eps, "min_samples": min_samples, **fitted}
+        self.labels_ = labels
+        self.core_sample_indices_ = core
+        self.n_features_in_ = d
+        return self
+
+    def _auto_eps(
+        self, X: np.ndarray, neighbours: NearestNeighbors, min_samples: int, rng: np.random.RandomState
+    ) -> tuple[float, np.ndarray, np.ndarray, dict[str, Any]]:
+        """The knee's eps and labels, or the first non-trivial fallback's (see the module)."""
+        n = X.shape[0]
+        probe = X[_sample(n, int(self.knee_sample), rng)]
+        k_distances = neighbours.kneighbors(probe, return_distance=True)[0][:, -1]
+        knee_eps = knee(k_distances)
+        if knee_eps <= 0:  # duplicated points: the smallest positive k-distance, else any radius
+            positive = k_distances[k_distances > 0]
+            knee_eps = float(positive.min()) if positive.size else 1.0
+        candidates = [("knee", knee_eps)] + [
+            (f"quantile {q:g}", float(eps))
+            for q, eps in zip(FALLBACK_QUANTILES, np.quantile(k_distances, FALLBACK_QUANTILES), strict=True)
+            if 0 < eps < knee_eps
+        ]
+        first: tuple[float, np.ndarray, np.ndarray, dict[str, Any]] | None = None
+        refused: ResourceLimitError | None = None
+        for rule, eps in candidates:
+            try:
+                rows_per_chunk = self._plan_chunks(X, neighbours, eps, rng, giant=len(candidates) > 1)
+            except ResourceLimitError as exc:  # a lower eps may still fit
+                refused = refused or exc
+                continue
+            if rows_per_chunk == 0:  # a giant neighbourhood: one cluster, not worth its walk
+                continue
+            labels, core = self._labels(X, neighbours, eps, min_samples, rows_per_chunk)
+            share = _largest_share(labels)
+            answer = (eps, labels, core, {"eps_rule": rule, "knee_eps": knee_eps, "largest_cluster_share": share})
+            if share < TRIVIAL_SHARE:
+                return answer
+            first = first or answer
+        if first is not None:
+            return first  # every candidate trivial: the knee's answer (or the first fitted) stands
+        if refused is not None:
+            raise refused
+        # every candidate predicted giant: fit the lowest anyway, so the answer is measured
+        eps = candidates[-1][1]
+        labels, core = self._labels(X, neighbours, eps, min_samples, self._plan_chunks(X, neighbours, eps, rng))
+        fitted = {"eps_rule": candidates[-1][0], "knee_eps": knee_eps, "largest_cluster_share": _largest_share(labels)}
+        return eps, labels, core, fitted
+
+    def _labels(
+        self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, min_samples: int, rows_per_chunk: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         if rows_per_chunk is None:  # every neighbourhood fits at once
             fitted = SklearnDBSCAN(
                 eps=eps,
@@ -157,16 +230,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 leaf_size=self.leaf_size,
                 n_jobs=self.n_jobs,
             ).fit(X)
-            labels, core = fitted.labels_, fitted.core_sample_indices_
-        else:
-            labels, core = dbscan_labels(neighbours, X, eps, min_samples, rows_per_chunk)
-        self.eps_ = eps
-        self.min_samples_ = min_samples
-        self.fitted_params_ = {"eps": eps, "min_samples": min_samples}
-        self.labels_ = labels
-        self.core_sample_indices_ = core
-        self.n_features_in_ = d
-        return self
+            return fitted.labels_, fitted.core_sample_indices_
+        return dbscan_labels(neighbours, X, eps, min_samples, rows_per_chunk)
 
     def _check_params(self) -> None:
         if self.eps is not None and not (isinstance(self.eps, (int, float)) and self.eps > 0):
@@ -178,9 +243,12 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         if not (isinstance(self.knee_sample, int) and self.knee_sample >= 3):
             raise ConfigError(f"dbscan: knee_sample must be an integer >= 3, got {self.knee_sample!r}.")
 
-    def _plan_chunks(self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, rng: Any) -> int | None:
+    def _plan_chunks(
+        self, X: np.ndarray, neighbours: NearestNeighbors, eps: float, rng: Any, giant: bool = False
+    ) -> int | None:
         """Rows per chunk within ``memory_budget``, or ``None`` when scikit-learn's DBSCAN
-        fits in it; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``."""
+        fits in it; refuse a walk over ``MAX_NEIGHBOUR_PAIRS``. With ``giant``, 0 when the
+        average neighbourhood holds over :data:`GIANT_NEIGHBOURHOOD` of the rows."""
         n = X.shape[0]
         probe = X[_sample(n, GUARD_SAMPLE, rng)]
         sizes = np.concatenate(
@@ -190,6 +258,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             ]
         )
         pairs = n * float(sizes.mean())
+        if giant and sizes.mean() > GIANT_NEIGHBOURHOOD * n:
+            return 0
         if pairs > MAX_NEIGHBOUR_PAIRS:
             raise ResourceLimitError(
                 f"dbscan: with eps={eps:.4g} a point has about {sizes.mean():,.0f} neighbours, so the "
@@ -205,3 +275,9 @@ class DBSCAN(ClusterMixin, BaseEstimator):
 def _sample(n: int, size: int, rng: np.random.RandomState) -> np.ndarray:
     """All rows, or ``size`` of them drawn without replacement."""
     return np.arange(n) if n <= size else np.sort(rng.choice(n, size=size, replace=False))
+
+
+def _largest_share(labels: np.ndarray) -> float:
+    """The largest cluster's share of the non-noise points (1.0 when there are none)."""
+    clustered = labels[labels >= 0]
+    return float(np.bincount(clustered).max() / clustered.size) if clustered.size else 1.0

@@ -36,7 +36,7 @@ def side(which: str, data: str, labels_out: str) -> None:
 
     X = np.load(data)
     if which == "musicbench":
-        model = DBSCAN(eps=EPS, min_samples=MIN_SAMPLES, random_state=0)
+        model = DBSCAN(eps=EPS, min_samples=MIN_SAMPLES)
     else:
         model = SklearnDBSCAN(eps=EPS, min_samples=MIN_SAMPLES)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
