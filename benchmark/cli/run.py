@@ -7,6 +7,7 @@ keys a plan produced, keyed by every input that forms them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -390,6 +391,11 @@ def _run_one(
     from musicbench.benchmark.runner import run_plan, worker_context
 
     context = worker_context(registry, request.plugin_files, request.disabled, plan, request.threads)
+    if not request.scheduler and not request.force:
+        # Local workers share seedless clusterers' labels through the cache folder, so
+        # a clustering of raw features is computed once, not once per seed and worker.
+        # (Dask workers may not see this folder; --force recomputes everything.)
+        context = dataclasses.replace(context, label_memo=str(Path(cache.root) / "labels"))
 
     def make_executor():  # type: ignore[no-untyped-def]
         if request.scheduler:

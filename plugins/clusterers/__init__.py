@@ -3,7 +3,10 @@
 scikit-learn's ``KMeans`` and ``GaussianMixture`` and the hdbscan package's
 ``HDBSCAN`` are registered as they are. Agglomerative clustering and DBSCAN are
 wrapped: the first for fastcluster's O(n)-memory ward tree, the second to choose
-``eps`` from the data.
+``eps`` from the data (the k-distance knee, or a lower quantile of the same curve when
+the knee's answer is one giant cluster: :mod:`plugins.clusterers.dbscan`). DBSCAN,
+agglomerative clustering and HDBSCAN take no seed, so the runner clusters an embedding
+that every seed shares once (:mod:`benchmark.label_memo`).
 
 Each entry's ``cost`` is a rough time of one clustering with its metrics, measured
 on 2,000 synthetic tracks on the project's 2-core machine (it orders work and gives the

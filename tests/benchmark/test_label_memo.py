@@ -95,8 +95,12 @@ def test_seeds_of_a_seedless_encoder_share_labels_equal_to_a_fresh_fit(tmp_path:
         results.close()
         return records
 
-    shared = run(tmp_path / "three.sqlite", "3")
-    alone = run(tmp_path / "one.sqlite", "1")
+    for folder in ("a", "b"):  # separate caches: the second run must compute its own labels
+        (tmp_path / folder).mkdir()
+    shared = run(tmp_path / "a" / "three.sqlite", "3")
+    alone = run(tmp_path / "b" / "one.sqlite", "1")
+    # the workers share the labels through the cache folder beside the store: one entry
+    assert len(list((tmp_path / "a" / ".musicbench" / "cache" / "labels").rglob("*.npy"))) == 1
     assert [r.seed for r in shared] == [0, 1, 2]
     for record in shared:
         np.testing.assert_array_equal(record.labels, alone[0].labels)
