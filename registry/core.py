@@ -166,7 +166,7 @@ def _resolve(target: str, what: str, source: PluginSource) -> Callable[..., Any]
         ) from None
     if not callable(obj):
         raise PluginError(f"{what}, registered by {source.describe()} as {target!r}, is not callable.")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def enable(module_names: tuple[str, ...] = UMAP_MODULES) -> int:
         if len(chosen) > 1:
             chosen = [d for d in chosen if not d.targetoptions.get("parallel")][:1]
         for dispatcher in chosen:
-            if isinstance(dispatcher._cache, NullCache):
+            if isinstance(getattr(dispatcher, "_cache", None), NullCache):
                 dispatcher.enable_caching()
                 enabled += 1
     return enabled
