@@ -63,7 +63,7 @@ def describe(entry: PluginEntry) -> str:
     factory = getattr(entry.factory, "__qualname__", repr(entry.factory))
     lines.append(f"factory: {escape(getattr(entry.factory, '__module__', '?'))}.{escape(factory)}")
     if entry.kind == "encoder":
-        modalities = getattr(entry.factory, "required_modalities", ("audio",))
+        modalities = entry.required_modalities()
         lines.append(f"modalities: {escape(', '.join(modalities))}")
     lines.append("parameters:")
     rows = parameters(entry)

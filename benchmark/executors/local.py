@@ -73,7 +73,8 @@ def _worker_main(conn: Connection, context: WorkerContext, log_path: str | None 
                 return
             task_id, task, embedding, own = message
             if log_path is not None:
-                stamp = time.strftime("%H:%M:%S", time.localtime()) + f".{int(time.time() * 1000) % 1000:03d}"
+                now = time.time()  # one reading, so the milliseconds belong to the same second
+                stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
                 print(f"--- {stamp} worker {os.getpid()}: task {task_id}: {task}", flush=True)
             result = run_task(context, task, embedding, own)
             sys.stdout.flush()
