@@ -82,7 +82,7 @@ def _fail(message: str) -> None:
 
 # -- encoders -----------------------------------------------------------------------
 def _encoder(entry: PluginEntry, seed: int = 0) -> Any:
-    from musicbench.benchmark.factories import build_encoder, resolve_encoder_params
+    from musicbench.benchmark.planning.factories import build_encoder, resolve_encoder_params
 
     info = entry.info
     assert isinstance(info, EncoderInfo)
@@ -185,7 +185,7 @@ def check_encoder_own_clusters(entry: PluginEntry, dataset: Dataset) -> None:
 
 # -- clusterers ---------------------------------------------------------------------
 def _clusterer_run(entry: PluginEntry, dataset: Dataset) -> tuple[Any, np.ndarray]:
-    from musicbench.benchmark.factories import build_clusterer, resolve_clusterer_params
+    from musicbench.benchmark.planning.factories import build_clusterer, resolve_clusterer_params
 
     info = entry.info
     assert isinstance(info, ClustererInfo)
@@ -214,7 +214,7 @@ def check_clusterer_clone(entry: PluginEntry, dataset: Dataset) -> None:
     """``clone`` reproduces ``get_params()``."""
     from sklearn.base import clone
 
-    from musicbench.benchmark.factories import build_clusterer, resolve_clusterer_params
+    from musicbench.benchmark.planning.factories import build_clusterer, resolve_clusterer_params
 
     params = resolve_clusterer_params(entry, {}, dataset.n_tracks, dataset.n_classes(), seed=0)
     fresh = build_clusterer(entry, params)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from musicbench import build_registry
 from musicbench.testing import run_check, tiny_dataset
-from tests.benchmarks.readme_walkthrough import run_walkthrough, walkthrough_commands
+from tests.speed.readme_walkthrough import run_walkthrough, walkthrough_commands
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

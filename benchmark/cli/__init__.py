@@ -3,7 +3,7 @@
 Commands are imported only when invoked (or listed by ``--help``): ``COMMANDS`` maps a
 command's name to its module and function, so ``bench --version`` does not pay for
 torch, scikit-learn or scipy. A command module keeps its heavy imports inside its
-function for the same reason (``tests/benchmark/test_cli_imports.py`` guards it).
+function for the same reason (``tests/benchmark/cli/test_cli_imports.py`` guards it).
 """
 
 from __future__ import annotations

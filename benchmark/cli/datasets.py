@@ -11,8 +11,8 @@ from rich.table import Table
 
 from musicbench import MISSING_LABEL, Registry
 from musicbench.benchmark.cli.common import out, plugin_options
-from musicbench.benchmark.datasets import load_dataset
-from musicbench.benchmark.params import check_params, parse_assignments
+from musicbench.benchmark.planning.datasets import load_dataset
+from musicbench.benchmark.planning.params import check_params, parse_assignments
 
 # Of the built-in plugins only this one registers datasets: the others (torch, umap)
 # are not imported to list or load a dataset. Installed and file plugins all load.

@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 
 from musicbench import PluginEntry
-from musicbench.benchmark.params import declared_type
+from musicbench.benchmark.planning.params import declared_type
 
 
 def _default_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from musicbench.benchmark.constants import DEFAULT_STORE, EXPORT_FORMATS
 from musicbench.errors import ConfigError
 
 if TYPE_CHECKING:  # numpy: imported when the command runs, not for --help
-    from musicbench.benchmark.store import CellRecord, ResultStore
+    from musicbench.benchmark.results.store import CellRecord, ResultStore
 
 
 def _choose(
@@ -24,7 +24,7 @@ def _choose(
     clusterer: str | None,
     seed: int | None,
 ) -> CellRecord:
-    from musicbench.benchmark.leaderboard.table import entry_label  # imports scipy: only when needed
+    from musicbench.benchmark.reports.table import entry_label  # imports scipy: only when needed
 
     if cell:
         found = [r for r in store.find(cell) if r.status == "ok"]
@@ -79,9 +79,9 @@ def export(
     """Write a cell's latent vectors and cluster labels, keyed by track id, to OUTPUT (.npy or .csv)."""
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
-    from musicbench.benchmark.cache import EmbeddingCache
-    from musicbench.benchmark.export import export_cell
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.results.cache import EmbeddingCache
+    from musicbench.benchmark.results.export import export_cell
+    from musicbench.benchmark.results.store import ResultStore
 
     results = ResultStore(store)
     record = _choose(results, cell, dataset, encoder, clusterer, seed)

@@ -14,12 +14,12 @@ from musicbench.benchmark.constants import DEFAULT_STORE
 from musicbench.errors import ConfigError
 
 if TYPE_CHECKING:  # the leaderboard modules import scipy: only when a table is built
-    from musicbench.benchmark.leaderboard import Leaderboard
+    from musicbench.benchmark.reports import Leaderboard
 
 
 def top_table(board: Leaderboard, n: int) -> Table:
     """The first ``n`` rows of a leaderboard as a rich table."""
-    from musicbench.benchmark.leaderboard.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits
+    from musicbench.benchmark.reports.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits
 
     title = (
         f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
@@ -95,12 +95,12 @@ def leaderboard(
     top: int,
 ) -> None:
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
-    from musicbench.benchmark.cache import EmbeddingCache
-    from musicbench.benchmark.leaderboard import build
-    from musicbench.benchmark.leaderboard.html import to_html
-    from musicbench.benchmark.leaderboard.table import dataset_runs
-    from musicbench.benchmark.leaderboard.text import to_csv, to_markdown
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.reports import build
+    from musicbench.benchmark.reports.html import to_html
+    from musicbench.benchmark.reports.table import dataset_runs
+    from musicbench.benchmark.reports.text import to_csv, to_markdown
+    from musicbench.benchmark.results.cache import EmbeddingCache
+    from musicbench.benchmark.results.store import ResultStore
 
     if name and not dataset:
         raise ConfigError("--name sets the file name of one leaderboard: give --dataset too.")

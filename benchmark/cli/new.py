@@ -19,7 +19,7 @@ def new(kind: str, name: str, folder: str | None) -> None:
     It has a pyproject.toml with the musicbench entry point, the module, a README and
     a test built on musicbench.testing; `pip install -e FOLDER` makes it a plugin.
     """
-    from musicbench.benchmark.scaffold import make_scaffold, write_scaffold
+    from musicbench.benchmark.cli.scaffold import make_scaffold, write_scaffold
 
     scaffold = make_scaffold(kind, name, folder)
     for path in write_scaffold(scaffold):

@@ -12,9 +12,9 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from musicbench.benchmark.cache import EmbeddingCache, probe_writable
-from musicbench.benchmark.config import OWN, RunConfig
-from musicbench.benchmark.store import check_store_path
+from musicbench.benchmark.planning.config import OWN, RunConfig
+from musicbench.benchmark.results.cache import EmbeddingCache, probe_writable
+from musicbench.benchmark.results.store import check_store_path
 from musicbench.errors import ConfigError
 
 """Grids larger than this are refused unless ``--max-cells`` accepts them."""

@@ -27,8 +27,8 @@ def results() -> None:
 def export_results(output: str, store: str) -> None:
     """Write every cell of the store (metrics, labels, parameters, versions, dataset
     fingerprint) and the datasets they use to OUTPUT, a versioned JSON file."""
-    from musicbench.benchmark.results_io import write_results
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.results.exchange import write_results
+    from musicbench.benchmark.results.store import ResultStore
 
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
@@ -49,8 +49,8 @@ def export_results(output: str, store: str) -> None:
 def import_results(source: str, store: str) -> None:
     """Merge the results file SOURCE into the store: new cells are added, identical ones
     skipped, and a cell that differs is kept beside the stored one with its provenance."""
-    from musicbench.benchmark.results_io import import_results as merge
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.results.exchange import import_results as merge
+    from musicbench.benchmark.results.store import ResultStore
 
     results_store = ResultStore(store)
     try:

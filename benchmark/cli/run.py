@@ -1,7 +1,7 @@
 """``bench run``: compute the cells of a benchmark and store them.
 
 A rerun whose cells are all stored stops before building the registry, loading the
-dataset or importing torch: :mod:`musicbench.benchmark.plan_cache` remembers the cell
+dataset or importing torch: :mod:`musicbench.benchmark.planning.plan_cache` remembers the cell
 keys a plan produced, keyed by every input that forms them.
 """
 
@@ -190,7 +190,7 @@ def run(
 
     Exits with 1 if any cell failed or timed out (skipped cells are not failures).
     """
-    from musicbench.benchmark.config import RunConfig, read_config
+    from musicbench.benchmark.planning.config import RunConfig, read_config
 
     start = time.perf_counter()
     config = read_config(config_file) if config_file else RunConfig()
@@ -229,7 +229,7 @@ def run(
         top,
         max_cells,
     )
-    from musicbench.benchmark.plan_cache import load_plan, plan_key
+    from musicbench.benchmark.planning.plan_cache import load_plan, plan_key
 
     # The raw -P/-E/-C strings, not their parsed values: parsing needs the registry,
     # and the same strings always parse to the same values.
@@ -261,7 +261,7 @@ def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: i
     """A rerun whose remembered cells are all stored: say so, as a full run would, and stop."""
     from collections import Counter
 
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.results.store import ResultStore
 
     if not Path(store).is_file():
         return False
@@ -290,7 +290,7 @@ def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: i
 
 def _print_top(results: Any, dataset: str, fingerprint: str, top: int) -> None:
     from musicbench.benchmark.cli.leaderboard import top_table
-    from musicbench.benchmark.leaderboard import build
+    from musicbench.benchmark.reports import build
 
     try:
         out.print(top_table(build(results, dataset, fingerprint=fingerprint), top))
@@ -299,20 +299,20 @@ def _print_top(results: Any, dataset: str, fingerprint: str, top: int) -> None:
 
 
 def _run(registry: Any, config: Any, request: _Request, key: str) -> None:
-    from musicbench.benchmark.cache import EmbeddingCache
     from musicbench.benchmark.cli.preflight import preflight
-    from musicbench.benchmark.config import OWN, select
-    from musicbench.benchmark.datasets import load_dataset
-    from musicbench.benchmark.params import parse_assignments, parse_grid_options
-    from musicbench.benchmark.plan import make_plan
-    from musicbench.benchmark.plan_cache import save_plan
-    from musicbench.benchmark.store import ResultStore
+    from musicbench.benchmark.planning.config import OWN, select
+    from musicbench.benchmark.planning.datasets import load_dataset
+    from musicbench.benchmark.planning.params import parse_assignments, parse_grid_options
+    from musicbench.benchmark.planning.plan import make_plan
+    from musicbench.benchmark.planning.plan_cache import save_plan
+    from musicbench.benchmark.results.cache import EmbeddingCache
+    from musicbench.benchmark.results.store import ResultStore
 
     config.encoders = select(registry, "encoder", request.encoders, config.encoders, request.take_all)
     config.clusterers = select(registry, "clusterer", request.clusterers, config.clusterers, request.take_all)
     preload = _preload_modules(registry, config)
     if not request.scheduler:
-        from musicbench.benchmark.executors.local import start_forkserver
+        from musicbench.benchmark.running.executors.local import start_forkserver
 
         # Its imports (torch, umap: seconds) overlap everything below: the factories'
         # imports, loading the data, planning.
@@ -360,7 +360,7 @@ def _preload_modules(registry: Any, config: Any) -> list[str]:
     like any broken plugin; in the forkserver it would stop every worker.
     """
     from musicbench import EncoderInfo
-    from musicbench.benchmark.config import OWN
+    from musicbench.benchmark.planning.config import OWN
 
     entries = [registry.get("metric", n) for n in registry.names("metric")]
     for one in config.each_dataset():
@@ -385,10 +385,11 @@ def _run_one(
 ) -> bool:
     """Run one dataset's plan into the store; True if a cell failed."""
     from musicbench.benchmark.cli.leaderboard import top_table
-    from musicbench.benchmark.leaderboard import build, ceiling
-    from musicbench.benchmark.leaderboard.figures import warm_projection
-    from musicbench.benchmark.progress import Reporter
-    from musicbench.benchmark.runner import run_plan, worker_context
+    from musicbench.benchmark.reports import build
+    from musicbench.benchmark.reports.figures import warm_projection
+    from musicbench.benchmark.running import ceiling
+    from musicbench.benchmark.running.progress import Reporter
+    from musicbench.benchmark.running.runner import run_plan, worker_context
 
     context = worker_context(registry, request.plugin_files, request.disabled, plan, request.threads)
     if not request.scheduler and not request.force:
@@ -399,10 +400,10 @@ def _run_one(
 
     def make_executor():  # type: ignore[no-untyped-def]
         if request.scheduler:
-            from musicbench.benchmark.executors.dask import DaskExecutor
+            from musicbench.benchmark.running.executors.dask import DaskExecutor
 
             return DaskExecutor(context, request.scheduler, config.timeout)
-        from musicbench.benchmark.executors.local import LocalPool
+        from musicbench.benchmark.running.executors.local import LocalPool
 
         return LocalPool(context, request.jobs, config.timeout, preload, log_path=log_path)
 

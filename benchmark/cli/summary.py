@@ -24,8 +24,8 @@ from musicbench.benchmark.cli.common import accepts_plugin_options, out
 def summary(stores: tuple[str, ...], output: str) -> None:
     """Write summary.md, .csv, .html (and summary-cd.png) ranking entries across datasets."""
     # Imported here: scipy and the leaderboard code load only when the command runs.
-    from musicbench.benchmark.summary import cd_diagram, summarize
-    from musicbench.benchmark.summary_report import friedman_text, to_csv, to_html, to_markdown
+    from musicbench.benchmark.reports.summary import cd_diagram, summarize
+    from musicbench.benchmark.reports.summary_files import friedman_text, to_csv, to_html, to_markdown
 
     result = summarize(list(stores))
     folder = Path(output)

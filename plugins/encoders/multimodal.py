@@ -122,7 +122,7 @@ class MultimodalVAE(VAE):
     expert, whose input is never empty, won it. Fixes: text enters as latent semantic
     analysis (unit-length rows, one global gain, spectrum kept), and the product
     includes the prior expert. The figures are in the closing note of issue 13 and
-    ``tests/benchmarks/encoder_quality.py`` measures them.
+    ``tests/speed/encoder_quality.py`` measures them.
 
     Parameters
     ----------

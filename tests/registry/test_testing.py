@@ -110,7 +110,7 @@ def test_the_tiny_dataset_has_every_modality() -> None:
 
 
 def test_the_scaffolded_plugins_pass_every_check(tmp_path: Path) -> None:
-    from musicbench.benchmark.scaffold import make_scaffold, write_scaffold
+    from musicbench.benchmark.cli.scaffold import make_scaffold, write_scaffold
 
     files = []
     for kind in ("encoder", "clusterer", "metric"):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musicbench.benchmark.store import ResultStore
+from musicbench.benchmark.results.store import ResultStore
 from tests.benchmark.support import ISOLATE, PLUGIN_DIR, SMALL, TOY, bench
 
 UNRULY = PLUGIN_DIR / "unruly.py"

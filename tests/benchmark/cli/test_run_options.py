@@ -72,7 +72,7 @@ def test_store_commands_accept_plugin_and_disable(
 def test_the_forkserver_preloads_the_runs_own_built_in_factories(tmp_path: Path) -> None:
     from musicbench import build_registry
     from musicbench.benchmark.cli.run import _preload_modules
-    from musicbench.benchmark.config import OWN, RunConfig
+    from musicbench.benchmark.planning.config import OWN, RunConfig
     from tests.benchmark.support import TOY
 
     # the file plugin's metrics stand in for the built-in ones

@@ -1,5 +1,0 @@
-"""Leaderboards (Markdown, CSV, HTML) generated from the result store alone."""
-
-from musicbench.benchmark.leaderboard.table import Entry, Leaderboard, build, rank
-
-__all__ = ["Entry", "Leaderboard", "build", "rank"]

@@ -1,0 +1,121 @@
+"""The supervised ceiling: how much of the label the dataset's own features carry.
+
+A gradient-boosting classifier (scikit-learn's ``HistGradientBoostingClassifier``,
+fixed seed) predicts the primary label from the dataset's reference features
+(``dataset.audio``, the same preprocessed space every encoder starts from) with
+5-fold stratified cross-validation; its out-of-fold predictions are scored with the
+same external metrics as a clustering (NMI, ARI, accuracy against the label). An
+unsupervised cell near the ceiling has found most of what the features can tell;
+one far below it leaves information on the table.
+
+It is computed once per dataset fingerprint by ``bench run`` (at most
+``MAX_ROWS`` tracks, a fixed seeded sample, so it stays a few seconds on 28k
+tracks) and kept in the result store, so the leaderboard reads it from there.
+``bench run`` computes it in a thread beside its workers (:class:`Background`):
+the main process only waits for them, so its core would otherwise sit idle while
+the ceiling's seconds were added after the last cell.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from musicbench import Dataset
+from musicbench.benchmark.results.store import ResultStore
+from musicbench.benchmark.running.evaluation import known_label_rows
+
+NAME = "ceiling"
+MAX_ROWS = 10_000
+SEED = 0
+FOLDS = 5
+
+
+def compute(dataset: Dataset) -> dict[str, Any]:
+    """Out-of-fold predictions of the primary label, scored like a clustering."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    # Imported here: importing the CLI must load no plugin module (tests/registry).
+    from musicbench.plugins.metrics.external import accuracy, ari, nmi
+
+    label = dataset.primary_label
+    truth = np.asarray(dataset.labels[label])
+    rows = np.flatnonzero(known_label_rows(truth))
+    if rows.size > MAX_ROWS:
+        rows = np.sort(np.random.default_rng(SEED).choice(rows, MAX_ROWS, replace=False))
+    y = np.unique(truth[rows], return_inverse=True)[1].ravel()
+    start = time.perf_counter()
+    model = HistGradientBoostingClassifier(random_state=SEED)
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    # One OpenMP thread: on a loaded machine (parallel bench workers) HGB's many short
+    # parallel regions wait on descheduled threads and slowed a 400-track fit to minutes.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        predicted = cross_val_predict(model, np.asarray(dataset.audio)[rows], y, cv=folds)
+    scores = {
+        f"{name}[{label}]": float(f(y, predicted)) for name, f in (("nmi", nmi), ("ari", ari), ("accuracy", accuracy))
+    }
+    return {
+        **scores,
+        "n_rows": int(rows.size),
+        "seed": SEED,
+        "folds": FOLDS,
+        "seconds": time.perf_counter() - start,
+        "method": f"HistGradientBoostingClassifier, {FOLDS}-fold out-of-fold predictions on the reference features",
+    }
+
+
+def _computable(dataset: Dataset) -> bool:
+    label = dataset.labels.get(dataset.primary_label)
+    return label is not None and np.unique(np.asarray(label)[known_label_rows(label)]).size >= 2
+
+
+def ensure(store: ResultStore, dataset: Dataset) -> dict[str, Any] | None:
+    """The stored ceiling of ``dataset``, computed now if missing (None if it cannot be)."""
+    found = store.reference(dataset.fingerprint, NAME)
+    if found is not None:
+        return found
+    if not _computable(dataset):
+        return None
+    value = compute(dataset)
+    store.put_reference(dataset.fingerprint, NAME, value)
+    return value
+
+
+class Background:
+    """The ceiling of a dataset computed in a thread, stored by :meth:`finish`.
+
+    Only the computation runs in the thread; the store is read and written by the
+    caller's thread (SQLite connections stay in the thread that made them). A daemon
+    thread: an interrupted run does not wait for it.
+    """
+
+    def __init__(self, store: ResultStore, dataset: Dataset) -> None:
+        self._store, self._dataset = store, dataset
+        self._value: dict[str, Any] | None = None
+        self._error: Exception | None = None
+        self._thread: threading.Thread | None = None
+        if store.reference(dataset.fingerprint, NAME) is None and _computable(dataset):
+            self._thread = threading.Thread(target=self._compute, name="musicbench-ceiling", daemon=True)
+            self._thread.start()
+
+    def _compute(self) -> None:
+        try:
+            self._value = compute(self._dataset)
+        except Exception as exc:  # noqa: BLE001 - re-raised by finish() in the caller's thread
+            self._error = exc
+
+    def finish(self) -> dict[str, Any] | None:
+        """Wait for the thread, store its value; the same result and errors as :func:`ensure`."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            if self._error is not None:
+                raise self._error
+            if self._value is not None:
+                self._store.put_reference(self._dataset.fingerprint, NAME, self._value)
+        return ensure(self._store, self._dataset)

@@ -1,0 +1,61 @@
+"""The supervised ceiling: computed once per dataset, kept in the store, shown as a reference row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicbench import build_registry
+from musicbench.benchmark.planning.datasets import load_dataset
+from musicbench.benchmark.reports import build
+from musicbench.benchmark.reports.text import to_csv, to_markdown
+from musicbench.benchmark.running import ceiling
+from tests.benchmark.reports.test_resampling import _noisy, _store, _truth
+
+
+def test_the_ceiling_is_computed_once_and_stored(tmp_path):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+    first = ceiling.ensure(store, data)
+    assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 400
+    assert store.reference(data.fingerprint, "ceiling") == first
+    np.testing.assert_equal(ceiling.compute(data)["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
+
+
+def test_the_background_ceiling_is_the_same_figure_stored_by_the_caller(tmp_path):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+    running = ceiling.Background(store, data)
+    assert running._thread is not None  # nothing stored yet: it computes
+    value = running.finish()
+    assert (
+        value == store.reference(data.fingerprint, "ceiling") == ceiling.compute(data) | {"seconds": value["seconds"]}
+    )
+    assert ceiling.Background(store, data)._thread is None  # stored: nothing to compute again
+
+
+def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, monkeypatch):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+
+    def too_few(dataset):
+        raise ValueError("n_splits=5 cannot be greater than the number of members in each class")
+
+    monkeypatch.setattr(ceiling, "compute", too_few)
+    running = ceiling.Background(store, data)
+    with pytest.raises(ValueError, match="n_splits"):
+        running.finish()
+    assert store.reference(data.fingerprint, "ceiling") is None
+
+
+def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):
+    truth = _truth()
+    store = _store(tmp_path / "s.sqlite", {"a": [_noisy(truth, 0.4, 1)]}, truth)
+    store.put_reference("fp", "ceiling", {"nmi[genre]": 0.6789, "method": "test"})
+    board = build(store)
+    assert board.ceiling is not None
+    assert "| ref | ceiling | supervised gradient boosting (CV) | audio | 0.679 |" in to_markdown(board)
+    assert to_csv(board).splitlines()[-1].startswith(",,ceiling,ceiling")

@@ -1,0 +1,67 @@
+"""Canonical JSON and digests: equal inputs give equal keys, and every difference shows."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from musicbench import hashing
+from musicbench.hashing import canonical, canonical_json, digest, package_versions
+
+
+class Opaque:
+    def __repr__(self) -> str:
+        return "Opaque(7)"
+
+
+def test_plain_values_pass_through() -> None:
+    assert canonical(None) is None and canonical("text") == "text"
+    assert canonical({"b": (1, 2.5), "a": [True, None]}) == {"a": [True, None], "b": [1, 2.5]}
+
+
+def test_numpy_values_become_python_values() -> None:
+    value = canonical({"x": np.float32(0.5), "n": np.int64(3), "flag": np.bool_(True), "v": np.array([1, 2])})
+    assert value == {"x": 0.5, "n": 3, "flag": True, "v": [1, 2]}
+    assert type(value["n"]) is int and type(value["flag"]) is bool and type(value["x"]) is float
+
+
+def test_booleans_stay_booleans() -> None:
+    # True == 1 in Python, but a flag and a count are different parameters
+    assert canonical_json(True) == "true" and canonical_json(1) == "1"
+    assert digest(True) != digest(1) and digest(0) != digest(False)
+
+
+def test_non_finite_floats_are_strings_and_distinct() -> None:
+    assert canonical(math.inf) == "inf" and canonical(-math.inf) == "-inf" and canonical(math.nan) == "nan"
+    assert len({digest(math.inf), digest(-math.inf), digest(math.nan), digest(0.0)}) == 4
+
+
+def test_other_objects_are_named_by_type_and_repr() -> None:
+    assert canonical(Opaque()) == f"{__name__}.Opaque:Opaque(7)"
+    assert canonical_json({"o": Opaque()}) == '{"o":"' + f"{__name__}.Opaque:Opaque(7)" + '"}'
+
+
+def test_canonical_json_is_sorted_and_compact() -> None:
+    assert canonical_json({"b": 1, "a": {"d": 2, "c": 3}}) == '{"a":{"c":3,"d":2},"b":1}'
+    assert canonical({2: "x", 10: "y"}) == {"10": "y", "2": "x"}
+
+
+def test_digest_is_sha256_of_the_canonical_parts() -> None:
+    import hashlib
+
+    assert digest("a", 1) == hashlib.sha256(b'["a",1]').hexdigest()
+    assert digest("a", 1) != digest("a", 2) != digest(["a", 1])
+    assert digest({"x": 1, "y": 2}) == digest({"y": 2, "x": 1})
+
+
+def test_an_absent_package_is_recorded_as_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    package_versions.cache_clear()
+    monkeypatch.setattr(hashing, "TRACKED_PACKAGES", ("numpy", "no-such-package-musicbench"))
+    try:
+        versions = package_versions()
+    finally:
+        package_versions.cache_clear()
+    assert versions["no-such-package-musicbench"] == "absent"
+    assert versions["numpy"] == np.__version__ and "python" in versions
