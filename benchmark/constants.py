@@ -7,6 +7,7 @@ importing numpy (see ``tests/benchmark/cli/test_cli_imports.py``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 DEFAULT_STORE = Path("musicbench.sqlite")
@@ -17,3 +18,29 @@ MAX_CELLS = 10_000
 
 EXPORT_FORMATS = ("npy", "csv")
 """What ``bench export`` writes."""
+
+STATE_FOLDER = ".musicbench"
+"""The folder beside a result store that holds what its runs keep besides cells."""
+
+RANKING_METRIC = "nmi"
+"""The metric a leaderboard ranks by unless ``--metric`` says otherwise: against the
+primary label, never a latent-space metric (see ``reports/text.py``'s ``SPACES_NOTE``)."""
+
+
+def state_folder(store: str | os.PathLike[str]) -> Path:
+    """``<the store's folder>/.musicbench``: the embedding cache, remembered plans and run logs.
+
+    Beside the store, not in the working folder, so that a store and what was
+    computed for it move together and two stores never share a cache by accident.
+    """
+    return Path(store).resolve().parent / STATE_FOLDER
+
+
+def default_cache_dir(store: str | os.PathLike[str]) -> Path:
+    """The embedding cache of ``store`` when ``--cache`` is not given."""
+    return state_folder(store) / "cache"
+
+
+def ranking_metric(primary_label: str) -> str:
+    """The default ranking metric's result name for a dataset whose primary label is this."""
+    return f"{RANKING_METRIC}[{primary_label}]"

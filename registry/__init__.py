@@ -40,6 +40,7 @@ from musicbench.errors import (
 )
 from musicbench.hookspecs import hookimpl
 from musicbench.info import ClustererInfo, DatasetInfo, EncoderInfo, MetricInfo, PluginInfo
+from musicbench.resolution import accepted_params, check_params, resolve_clusterer_params, resolve_encoder_params
 
 __all__ = [
     "AUDIO",
@@ -73,8 +74,12 @@ __all__ = [
     "ResourceLimitError",
     "UnknownPluginError",
     "__version__",
+    "accepted_params",
     "build_registry",
+    "check_params",
     "clusterer_input",
     "hookimpl",
     "missing_modalities",
+    "resolve_clusterer_params",
+    "resolve_encoder_params",
 ]

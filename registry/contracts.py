@@ -267,7 +267,7 @@ class MetricUndefined(Exception):
         self.reason = reason
 
 
-MetricScope = Literal["external", "internal", "partition"]
+MetricScope = Literal["external", "internal", "partition", "embedding"]
 """How a metric is computed.
 
 * ``external``: ``f(labels_true, labels_pred)``, once per label column of the dataset;
@@ -276,6 +276,20 @@ MetricScope = Literal["external", "internal", "partition"]
   with space ``latent`` (the encoder's own output) or ``reference`` (the dataset's
   preprocessed features, the same for every encoder and so comparable across them).
 * ``partition``: ``f(labels_pred)``, e.g. the number of clusters found.
+* ``embedding``: ``f(embedding, labels_true)``, once per embedding and label column,
+  whatever the clusters; reported as ``name[label]``, e.g. ``probe_accuracy[genre]``.
+"""
+
+ContingencyForm = Callable[["np.ndarray"], "np.ndarray"]
+"""An external metric computed from contingency tables: ``f(tables) -> scores``.
+
+``tables`` has shape ``(r, n_classes, n_clusters)``: ``r`` tables of float counts of
+the rows with each (true class, cluster) pair, noise an ordinary cluster. A count
+may be any non-negative whole number: the paired bootstrap counts a track drawn
+twice twice. The function returns the ``r`` scores, shape ``(r,)``, computed on
+whole stacks at once because the bootstrap scores hundreds of tables per cell.
+A metric that declares one (``register(..., contingency=...)``,
+:class:`musicbench.info.MetricInfo`) gets leaderboard intervals and ties.
 """
 
 METRIC_SPACES = ("latent", "reference")

@@ -31,7 +31,7 @@ import pluggy
 
 from musicbench import hookspecs
 from musicbench._version import __version__
-from musicbench.contracts import AUDIO, MetricSpec
+from musicbench.contracts import AUDIO, ContingencyForm, MetricSpec
 from musicbench.errors import DuplicatePluginError, PluginError, UnknownPluginError
 from musicbench.info import PluginInfo, make_info
 
@@ -143,6 +143,13 @@ class PluginEntry:
             description=self.summary(),
         )
 
+    def contingency_form(self) -> ContingencyForm | None:
+        """A metric's contingency-table form (``MetricInfo.contingency``), imported on first use."""
+        form = getattr(self.info, "contingency", None)
+        if isinstance(form, str):
+            return _resolve(form, f"The contingency form of the metric {self.name!r}", self.source)
+        return form
+
 
 def _split_target(target: str) -> tuple[str, str]:
     module, sep, attr = target.partition(":")
@@ -177,6 +184,18 @@ class PluginFailure:
     origin: Origin
     location: str
     error: str
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _shown(value: Any) -> str:
+    """A register() argument as a reader knows it: a class or function by its name."""
+    if isinstance(value, str):
+        return repr(value)
+    name = getattr(value, "__qualname__", None)
+    return name if isinstance(name, str) else repr(value)
 
 
 def _first_doc_line(obj: Any) -> str:
@@ -319,8 +338,16 @@ class Registry:
             description: str | None = None,
             **meta: Any,
         ) -> None:
-            if not isinstance(name, str) or not name:
-                raise PluginError(f"{source.describe()} registered a {kind} without a name")
+            if not isinstance(name, str):
+                # register(Factory, "name"), the old order, must not read as a missing name.
+                raise PluginError(
+                    f"{source.describe()} called register({_shown(name)}, {_shown(factory)}) for {_article(kind)} "
+                    f"{kind}: the first argument must be the {kind}'s name (a string), then its factory, "
+                    f"e.g. register({_shown(factory) if isinstance(factory, str) else repr('my-' + kind)}, "
+                    f"{_shown(name)})."
+                )
+            if not name:
+                raise PluginError(f"{source.describe()} registered {_article(kind)} {kind} with an empty name")
             if isinstance(factory, str):
                 _check_target(factory, f"The {kind} {name!r}", source)
             elif not callable(factory):

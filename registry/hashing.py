@@ -1,7 +1,12 @@
 """Canonical JSON and sha256 digests: the one way results and caches are keyed.
 
 Keys are computed with :mod:`hashlib` over canonical JSON (sorted keys, no spaces),
-never with ``hash()``, so they are stable across processes, machines and runs.
+never with ``hash()``, so they are stable across processes, machines and runs; a
+file's bytes are digested by :func:`file_sha256`.
+
+numpy is never imported here: a numpy value can only exist once numpy is imported,
+so :func:`canonical` looks it up in :data:`sys.modules`, and a key over plain Python
+values (the plan cache's no-op rerun) costs no numpy import.
 """
 
 from __future__ import annotations
@@ -10,15 +15,19 @@ import hashlib
 import importlib.metadata
 import json
 import math
+import os
 import platform
+import sys
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
-
 TRACKED_PACKAGES = ("numpy", "scikit-learn", "scipy", "torch", "umap-learn", "hdbscan", "pandas")
 """Libraries whose version can change an embedding or a partition."""
+UNREADABLE = "unreadable"
+"""The digest :func:`file_sha256` gives a file it cannot read, when asked to go on."""
+_CHUNK = 1 << 20
+"""Bytes read at a time: a large data file is digested without holding it in memory."""
 
 
 def canonical(value: Any) -> Any:
@@ -32,13 +41,21 @@ def canonical(value: Any) -> Any:
         return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [canonical(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
+    np = sys.modules.get("numpy")  # None: no numpy value can exist (module docstring)
+    if np is not None:
+        if isinstance(value, np.ndarray):
+            return [canonical(v) for v in value.tolist()]
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            value = float(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float):
         number = float(value)
         return number if math.isfinite(number) else repr(number)
     if value is None or isinstance(value, str):
@@ -55,6 +72,30 @@ def canonical_json(value: Any) -> str:
 def digest(*parts: Any) -> str:
     """sha256 hex digest of the canonical JSON of ``parts``."""
     return hashlib.sha256(canonical_json(list(parts)).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str | os.PathLike[str], *, missing_ok: bool = False) -> str:
+    """sha256 (hex) of a file's bytes, read in chunks.
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    missing_ok : bool
+        Give :data:`UNREADABLE` for a file that is missing or cannot be read, instead
+        of raising :class:`OSError`. A key over it then matches no readable file's key:
+        a cache miss, never a wrong hit.
+    """
+    sha = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(_CHUNK), b""):
+                sha.update(block)
+    except OSError:
+        if missing_ok:
+            return UNREADABLE
+        raise
+    return sha.hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -8,17 +8,22 @@ being silently ignored.
 
 Which defaults win
 ------------------
-This is the one place that says it. An estimator's parameters are resolved in this
-order, each step overriding the previous one:
+This is the one place that says it (:mod:`musicbench.resolution` is its code). An
+estimator's parameters are resolved in this order, each step overriding the previous
+one:
 
 1. the factory's own ``__init__`` defaults (scikit-learn style);
 2. ``register(..., defaults={...})``, which is how one class becomes several entries
    (``beta-vae`` is ``vae`` with ``defaults={"beta": 4.0}``);
-3. what the runner fills in: ``random_state`` (the seed) always, and a clusterer's
-   cluster count (``n_clusters_param``) and ``auto_params`` only where the user left
-   them unset;
+3. what the runner derives from the dataset: a clusterer's cluster count
+   (``n_clusters_param``; an encoder's ``n_clusters`` when it clusters too) and a
+   clusterer's ``auto_params``;
 4. the user's parameters (``-E``/``-C`` on the command line, ``[encoders.NAME]`` in
-   a TOML file), which win over everything except the seed.
+   a TOML file), which win over all of the above;
+5. the seed: ``random_state``, where the factory takes it, is always the cell's seed.
+   A cell records its seed, so a user ``random_state`` would make every seed the same
+   cell while recording different seeds: it is refused (a
+   :class:`~musicbench.errors.ConfigError` pointing to ``--seeds`` / ``seeds =``).
 
 So a registered default never needs to repeat an ``__init__`` default; it exists to
 change one.
@@ -30,9 +35,12 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from musicbench.errors import PluginError
+
+if TYPE_CHECKING:
+    from musicbench.contracts import ContingencyForm
 
 SizeRule = Callable[[Mapping[str, Any]], "tuple[int | None, str]"]
 """``max_samples(params) -> (limit, why)``: above ``limit`` rows (``None``: no limit)
@@ -134,14 +142,33 @@ class MetricInfo:
 
     Parameters
     ----------
-    scope : {"external", "internal", "partition"}
+    scope : {"external", "internal", "partition", "embedding"}
         How the function is called (see :data:`musicbench.contracts.MetricScope`).
     higher_is_better : bool or None
         ``None`` for a descriptive figure (a cluster count) that is not a quality.
+    contingency : callable or str, optional
+        An external metric's contingency-table form
+        (:data:`musicbench.contracts.ContingencyForm`), or its name
+        ``"package.module:function"`` (imported when first used). It must give what
+        the metric function gives; with it the leaderboard recomputes the metric on
+        resampled tracks, so the metric gets intervals and ties (``bench plugins
+        check`` compares the two).
     """
 
-    scope: Literal["external", "internal", "partition"]
+    scope: Literal["external", "internal", "partition", "embedding"]
     higher_is_better: bool | None
+    contingency: ContingencyForm | str | None = None
+
+    def __post_init__(self) -> None:
+        form = self.contingency
+        if form is None:
+            return
+        if self.scope != "external":
+            raise PluginError(
+                f"contingency= is for external metrics (scored against a label), not {self.scope!r} ones."
+            )
+        if not (callable(form) or (isinstance(form, str) and ":" in form)):
+            raise PluginError(f"contingency must be a function or its name 'package.module:function', got {form!r}.")
 
 
 @dataclass(frozen=True)
@@ -161,7 +188,7 @@ INFO_TYPES: dict[str, type[Any]] = {
     "clusterer": ClustererInfo,
     "metric": MetricInfo,
 }
-_SCOPES = ("external", "internal", "partition")
+_SCOPES = ("external", "internal", "partition", "embedding")
 
 
 def info_keys(kind: str) -> list[str]:
@@ -202,8 +229,8 @@ def make_info(kind: str, name: str, meta: Mapping[str, Any], where: str = "") ->
     if kind == "metric":
         if meta.get("scope") not in _SCOPES:
             raise PluginError(
-                f"The metric {name!r}{source} must be registered with scope='external', 'internal' "
-                f"or 'partition', got {meta.get('scope')!r}."
+                f"The metric {name!r}{source} must be registered with scope='external', 'internal', "
+                f"'partition' or 'embedding', got {meta.get('scope')!r}."
             )
         if "higher_is_better" not in meta or meta["higher_is_better"] not in (True, False, None):
             raise PluginError(f"The metric {name!r}{source} must say higher_is_better=True, False or None.")

@@ -29,6 +29,7 @@ from musicbench.contracts import AUDIO, MISSING_LABEL, Dataset, MetricUndefined,
 from musicbench.core import KINDS, PluginEntry, Registry, build_registry
 from musicbench.errors import MusicbenchError
 from musicbench.info import ClustererInfo, DatasetInfo, EncoderInfo
+from musicbench.resolution import resolve_clusterer_params, resolve_encoder_params
 
 if TYPE_CHECKING:
     import pytest
@@ -82,15 +83,13 @@ def _fail(message: str) -> None:
 
 # -- encoders -----------------------------------------------------------------------
 def _encoder(entry: PluginEntry, seed: int = 0) -> Any:
-    from musicbench.benchmark.planning.factories import build_encoder, resolve_encoder_params
-
     info = entry.info
     assert isinstance(info, EncoderInfo)
     if info.needs_user_file and not info.check_params:
         # Its input is a file of the user's, made for the user's dataset: nothing generic
         # to fit on here (tests/plugins/encoders/test_precomputed.py holds it to the contract).
         raise CheckSkipped(f"{entry.name} reads a file of yours: pass it as a parameter to check it")
-    return build_encoder(entry, resolve_encoder_params(entry, info.check_params, seed))
+    return entry.factory(**resolve_encoder_params(entry, info.check_params, seed))
 
 
 def _fit_transform(entry: PluginEntry, dataset: Dataset, seed: int) -> np.ndarray:
@@ -185,13 +184,11 @@ def check_encoder_own_clusters(entry: PluginEntry, dataset: Dataset) -> None:
 
 # -- clusterers ---------------------------------------------------------------------
 def _clusterer_run(entry: PluginEntry, dataset: Dataset) -> tuple[Any, np.ndarray]:
-    from musicbench.benchmark.planning.factories import build_clusterer, resolve_clusterer_params
-
     info = entry.info
     assert isinstance(info, ClustererInfo)
     X = clusterer_input(dataset.audio)
     params = resolve_clusterer_params(entry, info.check_params, X.shape[0], dataset.n_classes(), seed=0)
-    clusterer = build_clusterer(entry, params)
+    clusterer = entry.factory(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return clusterer, np.asarray(clusterer.fit_predict(X))
@@ -214,10 +211,8 @@ def check_clusterer_clone(entry: PluginEntry, dataset: Dataset) -> None:
     """``clone`` reproduces ``get_params()``."""
     from sklearn.base import clone
 
-    from musicbench.benchmark.planning.factories import build_clusterer, resolve_clusterer_params
-
     params = resolve_clusterer_params(entry, {}, dataset.n_tracks, dataset.n_classes(), seed=0)
-    fresh = build_clusterer(entry, params)
+    fresh = entry.factory(**params)
     # repr, not ==: parameters such as hdbscan's joblib Memory() are equal but not ==
     if repr(clone(fresh).get_params()) != repr(fresh.get_params()):
         _fail("clone() does not reproduce get_params()")
@@ -230,6 +225,8 @@ def _metric_call(entry: PluginEntry, dataset: Dataset, labels: np.ndarray) -> An
         return spec.func(dataset.labels[dataset.primary_label], labels)
     if spec.scope == "internal":
         return spec.func(dataset.audio, labels)
+    if spec.scope == "embedding":  # no clusters: the features stand in for an embedding
+        return spec.func(dataset.audio, dataset.labels[dataset.primary_label])
     return spec.func(labels)
 
 
@@ -254,6 +251,33 @@ def check_metric_single_cluster(entry: PluginEntry, dataset: Dataset) -> None:
         _metric_call(entry, dataset, np.zeros(dataset.n_tracks, dtype=int))
     except MetricUndefined:
         pass
+
+
+def check_metric_contingency(entry: PluginEntry, dataset: Dataset) -> None:
+    """A declared contingency-table form gives what the metric gives, one score per table."""
+    try:
+        form = entry.contingency_form()
+    except MusicbenchError as exc:
+        _fail(str(exc))
+    if form is None:
+        return
+    truth = np.asarray(dataset.labels[dataset.primary_label])
+    known = truth != MISSING_LABEL
+    classes = np.unique(truth[known], return_inverse=True)[1].ravel()
+    k = dataset.n_classes()
+    rng = np.random.default_rng(0)
+    for pred in (np.arange(known.sum()) % k, rng.integers(0, k + 2, known.sum())):
+        try:
+            expected = float(entry.metric_spec().func(truth[known], pred))
+        except MetricUndefined:
+            continue
+        table = np.zeros((classes.max() + 1, pred.max() + 1))
+        np.add.at(table, (classes, pred), 1)
+        got = np.asarray(form(np.stack([table, table])), dtype=float)  # a stack, as the bootstrap calls it
+        if got.shape != (2,):
+            _fail(f"the contingency form returned shape {got.shape} for 2 tables, expected (2,)")
+        if not np.allclose(got, expected, rtol=1e-9, atol=1e-12, equal_nan=True):
+            _fail(f"the contingency form gives {got[0]!r} where the metric gives {expected!r}")
 
 
 # -- datasets -----------------------------------------------------------------------
@@ -283,7 +307,7 @@ CHECKS: dict[str, tuple[Check, ...]] = {
         check_encoder_own_clusters,
     ),
     "clusterer": (check_clusterer_labels, check_clusterer_clone),
-    "metric": (check_metric_value, check_metric_single_cluster),
+    "metric": (check_metric_value, check_metric_single_cluster, check_metric_contingency),
 }
 
 

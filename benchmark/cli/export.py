@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
-from musicbench.benchmark.constants import DEFAULT_STORE, EXPORT_FORMATS
+from musicbench.benchmark.constants import DEFAULT_STORE, EXPORT_FORMATS, default_cache_dir
 from musicbench.errors import ConfigError
 
 if TYPE_CHECKING:  # numpy: imported when the command runs, not for --help
@@ -85,7 +85,7 @@ def export(
 
     results = ResultStore(store)
     record = _choose(results, cell, dataset, encoder, clusterer, seed)
-    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
+    cache = EmbeddingCache(cache_dir or default_cache_dir(store))
     path = export_cell(results, cache, record, Path(output), fmt)
     results.close()
     out.print(

@@ -3,45 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from musicbench.benchmark.cli.common import accepts_plugin_options, out
-from musicbench.benchmark.constants import DEFAULT_STORE
+from musicbench.benchmark.constants import DEFAULT_STORE, default_cache_dir, ranking_metric
 from musicbench.errors import ConfigError
-
-if TYPE_CHECKING:  # the leaderboard modules import scipy: only when a table is built
-    from musicbench.benchmark.reports import Leaderboard
-
-
-def top_table(board: Leaderboard, n: int) -> Table:
-    """The first ``n`` rows of a leaderboard as a rich table."""
-    from musicbench.benchmark.reports.text import ceiling_value, chance_text, rank_text, ranked_cell, ranking_digits
-
-    title = (
-        f"{board.dataset_name}: top {min(n, len(board.entries))} by {board.metric} (mean over seeds [95 % interval])"
-    )
-    caption = "=N: not separated from the best row of rank N (the 95 % interval of their paired difference contains 0)"
-    table = Table(title=escape(title), caption=escape(caption))
-    for column in ("rank", "encoder", "clusterer", board.metric, "seeds"):
-        table.add_column(escape(column))
-    digits = ranking_digits(board)
-    for entry in board.entries[:n]:
-        table.add_row(
-            rank_text(entry),
-            escape(entry.encoder_label),
-            escape(entry.clusterer_label),
-            ranked_cell(entry, board.metric, digits),
-            str(len(entry.cells)),
-        )
-    if board.chance is not None:
-        table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(board, digits), "")
-    if (value := ceiling_value(board, board.metric)) is not None:
-        table.add_row("ref", "ceiling", "supervised gradient boosting (CV)", f"{value:.{digits}f}", "")
-    return table
 
 
 def _file_stem(name: str) -> str:
@@ -64,7 +32,7 @@ def _write(path: Path, content: str | bytes) -> None:
     "--dataset",
     help="A dataset name (its latest run) or the start of a fingerprint (default: every dataset run in the store).",
 )
-@click.option("--metric", help="The ranking metric (default: nmi[<primary label>]).")
+@click.option("--metric", help=f"The ranking metric (default: {ranking_metric('<primary label>')}).")
 @click.option("--store", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE), show_default=True)
 @click.option(
     "--cache", "cache_dir", type=click.Path(file_okay=False), help="Embedding cache (default: beside the store)."
@@ -98,7 +66,7 @@ def leaderboard(
     from musicbench.benchmark.reports import build
     from musicbench.benchmark.reports.html import to_html
     from musicbench.benchmark.reports.table import dataset_runs
-    from musicbench.benchmark.reports.text import to_csv, to_markdown
+    from musicbench.benchmark.reports.text import to_csv, to_markdown, top_table
     from musicbench.benchmark.results.cache import EmbeddingCache
     from musicbench.benchmark.results.store import ResultStore
 
@@ -107,7 +75,7 @@ def leaderboard(
     if not Path(store).is_file():
         raise ConfigError(f"There is no result store at {store}: run `bench run` first, or pass --store.")
     results = ResultStore(store)
-    cache = EmbeddingCache(cache_dir or Path(store).resolve().parent / ".musicbench" / "cache")
+    cache = EmbeddingCache(cache_dir or default_cache_dir(store))
     runs = dataset_runs(results)
     if not runs:
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from musicbench import Dataset, DatasetLoader, Registry
-from musicbench.benchmark.planning.params import check_params
+from musicbench.resolution import check_params
 
 
 def load_dataset(

@@ -19,8 +19,10 @@ from numbers import Integral, Real
 from typing import Any, Literal, Union
 
 from musicbench.errors import ConfigError
+from musicbench.resolution import check_params
 
 Base = Literal["int", "float", "bool", "str", "any"]
+ListReading = Literal["value", "grid", "ambiguous"]
 _NONE_WORDS = ("none", "null")
 _BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
@@ -59,6 +61,30 @@ class ParamType:
         else:
             text = f"list of {self.base}" if self.is_list else self.base
         return f"{text} or None" if self.optional else text
+
+    def list_reading(self) -> ListReading:
+        """How a list given for this parameter reads: the one rule for TOML and ``-E``/``-C``.
+
+        ``"value"``: the parameter is a sequence, so a list is one value (a grid over it
+        is written explicitly); ``"grid"``: it is a single value, so a list is a grid of
+        its items; ``"ambiguous"``: either could be meant (no declared type, or a union
+        of a sequence and a single value), so a list must say which.
+        """
+        if self.alternatives:
+            lists = [a.is_list for a in self.alternatives]
+            return "value" if all(lists) else "ambiguous" if any(lists) else "grid"
+        if self.is_list:
+            return "value"
+        return "ambiguous" if self.base == "any" else "grid"
+
+    def as_list(self) -> ParamType:
+        """The sequence part of this type: what one comma-separated list is parsed as."""
+        lists = tuple(a for a in self.alternatives if a.is_list)
+        if len(lists) > 1:
+            return ParamType("any", optional=self.optional, alternatives=lists)
+        if lists:
+            return ParamType(lists[0].base, True, self.optional, lists[0].choices)
+        return ParamType(self.base, True, self.optional, self.choices)
 
     def parse(self, text: str, where: str) -> Any:
         """``text`` as a value of this type; a :class:`ConfigError` naming ``where`` if it is not one."""
@@ -254,6 +280,13 @@ def _split(item: str, what: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def describe_declaration(param_type: ParamType) -> str:
+    """``has no declared type`` or ``is declared TYPE``: for messages about a parameter."""
+    if param_type.base == "any" and not param_type.alternatives:
+        return "has no declared type"
+    return f"is declared {param_type.describe()}"
+
+
 def parse_assignments(
     items: Iterable[str], what: str = "parameter", factory: Callable[..., Any] | None = None
 ) -> dict[str, Any]:
@@ -277,8 +310,13 @@ def parse_grid_options(
 ) -> dict[str, dict[str, list[Any]]]:
     """``-E NAME.KEY=V1,V2`` options as ``{NAME: {KEY: [V1, V2]}}`` grids.
 
-    A comma separates grid points, except for a list-typed parameter, whose value is
-    one list; separate its grid points with ``;`` (``-E vae.hidden_sizes=64,32;128,64``).
+    The rule of a list in a config file (:meth:`ParamType.list_reading`), in text:
+    ``;`` always separates grid points (``-E vae.hidden_sizes=64,32;128,64`` is a grid of
+    two lists). Without one, a comma separates grid points of a single-valued parameter
+    (``-E vae.latent_dim=8,16``) and items of a list-typed one, whose whole value is one
+    list (``-E multimodal-vae.modalities=audio,context``). For a parameter that could be
+    either (no declared type, or a union of both), a comma without ``;`` is an error
+    naming both readings: ``A;B`` is a grid, ``A,B;`` one list.
     """
     grids: dict[str, dict[str, list[Any]]] = {}
     for item in items:
@@ -294,31 +332,23 @@ def parse_grid_options(
         check_params(kind, name, factories[name], {key: None})
         param_type = declared_type(factories[name], key)
         where = f"{kind} {name} parameter {key}"
-        parts = value.split(";") if param_type.is_list else value.split(",")
-        points = [param_type.parse(part, where) for part in parts if part.strip()]
+        reading = param_type.list_reading()
+        if ";" in value:
+            parts = value.split(";")
+        elif reading == "grid":
+            parts = value.split(",")
+        elif reading == "ambiguous" and "," in value:
+            grid, one = value.replace(",", ";"), value + ";"
+            raise ConfigError(
+                f"{item!r}: the {where} {describe_declaration(param_type)}, so {value!r} could be a GRID of "
+                f"{len(value.split(','))} values, one cell each (write {name}.{key}={grid}), or ONE list "
+                f"(write {name}.{key}={one}). Write the one you mean."
+            )
+        else:
+            parts = [value]
+        as_list = param_type.as_list() if reading == "ambiguous" else param_type
+        points = [(as_list if "," in part else param_type).parse(part, where) for part in parts if part.strip()]
         if not points:
             raise ConfigError(f"{item!r} gives no value for the {where}.")
         grids.setdefault(name, {})[key] = points
     return grids
-
-
-def accepted_params(factory: Callable[..., Any]) -> list[str]:
-    """The keyword parameters ``factory`` (a class or function) accepts."""
-    try:
-        signature = inspect.signature(factory)
-    except (TypeError, ValueError):
-        return []
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [n for n, p in signature.parameters.items() if p.kind in kinds and n != "self"]
-
-
-def check_params(kind: str, name: str, factory: Callable[..., Any], params: Mapping[str, Any]) -> None:
-    """Refuse parameters ``factory`` does not take, before any work starts."""
-    accepted = accepted_params(factory)
-    if not accepted:
-        return
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise ConfigError(
-            f"The {kind} {name!r} has no parameter(s) {', '.join(unknown)}. It accepts: {', '.join(sorted(accepted))}."
-        )

@@ -15,18 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from musicbench import Dataset, PluginEntry, Registry
-from musicbench.benchmark.planning.config import OWN, RunConfig, expand
-from musicbench.benchmark.planning.factories import (
-    DEFAULT_MEMORY_BUDGET,
-    resolve_clusterer_params,
-    resolve_encoder_params,
-    size_skip_reason,
-    skip_reason,
-)
+from musicbench.benchmark.planning.config import OWN, RunConfig, expand, to_grid
+from musicbench.benchmark.planning.factories import DEFAULT_MEMORY_BUDGET, size_skip_reason, skip_reason
 from musicbench.benchmark.results.cache import embedding_key
 from musicbench.contracts import missing_modalities
 from musicbench.errors import ConfigError
 from musicbench.hashing import digest, package_versions
+from musicbench.resolution import resolve_clusterer_params, resolve_encoder_params
 
 CELL_FORMAT = 1
 
@@ -140,7 +135,7 @@ def _embedding_specs(
     # has other embeddings. The default (1) adds nothing, so earlier keys still match.
     versions = package_versions() if threads == 1 else {**package_versions(), "threads": str(threads)}
     specs = []
-    for args in expand(config.encoders[name]):
+    for args in expand(to_grid(entry, config.encoders[name])):
         for seed in config.seeds:
             resolved = resolve_encoder_params(entry, args, seed, n_clusters=dataset.n_classes())
             encoder = _instantiate("encoder", entry, resolved)
@@ -171,7 +166,9 @@ def make_plan(registry: Registry, config: RunConfig, dataset: Dataset, threads: 
     n, k = dataset.n_tracks, dataset.n_classes()
     budget = config.memory_budget or DEFAULT_MEMORY_BUDGET
     clusterer_points: dict[str, list[dict[str, Any]]] = {
-        name: expand(grid) for name, grid in config.clusterers.items() if name != OWN
+        name: expand(to_grid(registry.get("clusterer", name), grid))
+        for name, grid in config.clusterers.items()
+        if name != OWN
     }
     for name in config.encoders:
         for spec in _embedding_specs(registry, config, dataset, name, threads):

@@ -42,17 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from musicbench.core import DISABLE_ENV, ENTRY_POINT_GROUP, PLUGINS_ENV
-from musicbench.hashing import digest, package_versions
+from musicbench.hashing import digest, file_sha256, package_versions
 
 PLAN_CACHE_FORMAT = 1
 DATA_DIR_ENV = "MUSICBENCH_DATA_DIR"  # the built-in loaders' default folder (plugins/datasets/tables.py)
-
-
-def _file_sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"
 
 
 def _stat(path: str | os.PathLike[str]) -> list[Any]:
@@ -113,7 +106,7 @@ def plan_key(
         sys.version,
         package_versions(),
         source_digest(),
-        [[os.path.abspath(f), _file_sha256(Path(f))] for f in files],
+        [[os.path.abspath(f), file_sha256(f, missing_ok=True)] for f in files],
         sorted({*disabled, *_split(os.environ.get(DISABLE_ENV), ",")}),
         _entry_points(),
         [_stat(os.path.abspath(p)) for p in data_paths if p],

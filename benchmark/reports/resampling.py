@@ -28,10 +28,13 @@ bit for bit.
 Metrics are computed from contingency tables built with one sparse product per
 batch (every replicate's track counts times every cell's (class, cluster) one-hot
 matrix), which is what makes hundreds of replicates for dozens of entries on 28k
-tracks take seconds. NMI (arithmetic normalisation, as scikit-learn's default),
-ARI, purity and accuracy (Hungarian matching) are supported; other ranking metrics
-(AMI needs its expected value per replicate) get no interval, and only equal means
-tie.
+tracks take seconds. The formulas are the metrics' own: a metric registered with a
+contingency-table form (``register(..., contingency=...)``,
+:data:`musicbench.contracts.ContingencyForm`) is recomputed with it, so a new
+metric gets intervals without a change here. The built-in NMI, ARI, purity and
+accuracy declare one (:mod:`musicbench.plugins.metrics.contingency`); a metric
+without one (AMI, whose expected value per replicate is too slow) gets no interval,
+and only equal means tie.
 
 The chance reference is a permutation null: the best cell's own cluster labels,
 shuffled over the tracks, keep its cluster sizes but lose any relation to the
@@ -44,67 +47,76 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
+
+from musicbench import PluginError, build_registry
+from musicbench.contracts import ContingencyForm
+
+if TYPE_CHECKING:
+    from musicbench import Registry
 
 N_RESAMPLES = 200
 BOOTSTRAP_SEED = 0
 N_PERMUTATIONS = 200
 CONFIDENCE = 0.95
-SUPPORTED = ("nmi", "ari", "purity", "accuracy")
+METRIC_PLUGINS = ("musicbench.plugins.metrics",)
+"""The built-in plugins a leaderboard needs: the metrics, not the estimators."""
 _BATCH_ELEMENTS = 4_000_000
 """Replicate counts per batch (replicates x tracks): bounds the memory of one product."""
 
 
-def supports(metric: str) -> bool:
-    """Whether ``metric`` (the plugin name: ``nmi``) can be recomputed from a contingency table."""
-    return metric in SUPPORTED
+def contingency_form(metric: str, registry: Registry | None = None) -> ContingencyForm | None:
+    """The contingency-table form the metric ``metric`` (its plugin name: ``nmi``) declares.
+
+    Parameters
+    ----------
+    metric : str
+        The metric's registered name, as each stored figure records it.
+    registry : Registry, optional
+        The plugins to look in. By default a fresh one with the built-in metrics,
+        the installed entry points and ``MUSICBENCH_PLUGINS`` (estimators are only
+        registered by name, never imported).
+
+    Returns
+    -------
+    callable or None
+        ``None`` for a metric that is not registered, declares no form or whose form
+        cannot be imported: its leaderboard has no intervals, which is a poorer table,
+        never a failed one.
+    """
+    if registry is None:
+        registry = build_registry(builtins=METRIC_PLUGINS)
+    try:
+        return registry.get("metric", metric).contingency_form()
+    except PluginError:  # unknown, disabled, or a form that does not import
+        return None
 
 
-def _entropy(counts: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Entropy (nats) along the last axis; ``counts`` (..., k), ``total`` (...)."""
-    p = counts / np.maximum(total, 1)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return -np.where(p > 0, p * np.log(p), 0.0).sum(axis=-1)
+def scores(form: ContingencyForm, tables: np.ndarray) -> np.ndarray:
+    """``form`` on a stack of tables, checked: one float per table.
 
-
-def metric_from_tables(metric: str, tables: np.ndarray) -> np.ndarray:
-    """``metric`` for each contingency table in ``tables`` (shape ``(r, classes, clusters)``)."""
-    tables = tables.astype(np.float64)
-    n = tables.sum(axis=(1, 2))
-    rows, cols = tables.sum(axis=2), tables.sum(axis=1)
-    if metric == "nmi":
-        h_true, h_pred = _entropy(rows, n), _entropy(cols, n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            outer = rows[:, :, None] * cols[:, None, :]
-            ratio = np.where(tables > 0, tables * n[:, None, None] / np.where(outer > 0, outer, 1), 1.0)
-            mi = (tables * np.log(ratio)).sum(axis=(1, 2)) / np.maximum(n, 1)
-        mi = np.maximum(mi, 0.0)
-        norm = (h_true + h_pred) / 2
-        # scikit-learn's conventions: two one-cluster labelings agree perfectly (1.0)
-        return np.where((h_true == 0) & (h_pred == 0), 1.0, mi / np.maximum(norm, np.finfo(float).eps))
-    if metric == "ari":
-        pairs = (tables * (tables - 1) / 2).sum(axis=(1, 2))
-        a = (rows * (rows - 1) / 2).sum(axis=1)
-        b = (cols * (cols - 1) / 2).sum(axis=1)
-        total = n * (n - 1) / 2
-        expected = a * b / np.maximum(total, 1)
-        top = (a + b) / 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = (pairs - expected) / (top - expected)
-        return np.where(top == expected, 1.0, value)
-    if metric == "purity":
-        return tables.max(axis=1).sum(axis=1) / n
-    if metric == "accuracy":
-        out = np.empty(len(tables))
-        for i, table in enumerate(tables):
-            r, c = linear_sum_assignment(table, maximize=True)
-            out[i] = table[r, c].sum() / n[i]
-        return out
-    raise ValueError(f"{metric!r} cannot be computed from a contingency table")
+    Raises
+    ------
+    PluginError
+        The form failed or did not give one score per table: a plugin's bug, named,
+        instead of a traceback from inside it.
+    """
+    name = f"{getattr(form, '__module__', '?')}:{getattr(form, '__qualname__', repr(form))}"
+    try:
+        values = np.asarray(form(tables), dtype=np.float64)
+    except Exception as exc:  # noqa: BLE001 - any error of third-party code
+        detail = " ".join(str(exc).split())
+        raise PluginError(f"The contingency form {name} failed: {type(exc).__name__}: {detail}") from exc
+    if values.shape != (len(tables),):
+        raise PluginError(
+            f"The contingency form {name} returned shape {values.shape} for {len(tables)} tables; "
+            f"it must return one score per table, shape ({len(tables)},)."
+        )
+    return values
 
 
 @dataclass(frozen=True)
@@ -129,8 +141,9 @@ class Resampler:
             batches.append(np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64))
         return batches
 
-    def replicates(self, metric: str, predictions: Sequence[np.ndarray]) -> np.ndarray:
-        """``metric`` of each labeling on every replicate, shape ``(len(predictions), n_resamples)``."""
+    def replicates(self, form: ContingencyForm, predictions: Sequence[np.ndarray]) -> np.ndarray:
+        """The metric ``form`` computes, for each labeling on every replicate: shape
+        ``(len(predictions), n_resamples)``."""
         n_classes = int(self.truth.max()) + 1
         shapes, columns, offset = [], [], 0
         for labels in predictions:
@@ -148,7 +161,7 @@ class Resampler:
         out = np.empty((len(predictions), self.n_resamples))
         for i, (start, c, k) in enumerate(shapes):
             tables = counts[start : start + c * k].T.reshape(self.n_resamples, c, k)
-            out[i] = metric_from_tables(metric, tables)
+            out[i] = scores(form, tables)
         return out
 
 
@@ -160,14 +173,18 @@ def interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float,
 
 
 def chance(
-    metric: str, truth: np.ndarray, labels: np.ndarray, n_permutations: int = N_PERMUTATIONS, seed: int = BOOTSTRAP_SEED
+    form: ContingencyForm,
+    truth: np.ndarray,
+    labels: np.ndarray,
+    n_permutations: int = N_PERMUTATIONS,
+    seed: int = BOOTSTRAP_SEED,
 ) -> tuple[float, float]:
-    """Mean and 95th percentile of ``metric`` for ``labels`` shuffled over the tracks."""
+    """Mean and 95th percentile of the metric ``form`` computes for ``labels`` shuffled over the tracks."""
     rng = np.random.default_rng(seed)
     codes = pd.factorize(np.asarray(labels), use_na_sentinel=False)[0]
     c, k = int(truth.max()) + 1, int(codes.max()) + 1
     tables = np.stack(
         [np.bincount(truth * k + rng.permutation(codes), minlength=c * k).reshape(c, k) for _ in range(n_permutations)]
     )
-    values = metric_from_tables(metric, tables)
+    values = scores(form, tables)
     return float(values.mean()), float(np.percentile(values, 95))

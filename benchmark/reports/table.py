@@ -11,22 +11,27 @@ labels (:mod:`.resampling`, which documents and cites the procedure): entries ar
 sorted by their mean over seeds, and an entry shares the rank of its group's leader
 when the 95 % interval of their paired difference contains 0; otherwise it starts a
 new rank (standard competition ranking: 1, 2, 2, 4). Without stored labels, or for a
-metric that cannot be recomputed from a contingency table, only equal means tie.
+metric registered without a contingency-table form, only equal means tie.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from musicbench.benchmark.constants import ranking_metric
 from musicbench.benchmark.reports import resampling
 from musicbench.benchmark.results.store import CellRecord, DatasetRecord, ResultStore
 from musicbench.benchmark.running.evaluation import known_label_rows
-from musicbench.errors import ConfigError
+from musicbench.errors import ConfigError, PluginError
 from musicbench.hashing import canonical_json
+
+if TYPE_CHECKING:
+    from musicbench import Registry
+    from musicbench.contracts import ContingencyForm
 
 FAR_FROM_CLASSES = 2.0
 """An entry is flagged when its mean cluster count is more than this factor away from the class count."""
@@ -120,17 +125,19 @@ class Leaderboard:
             return False
         return found > FAR_FROM_CLASSES * self.n_classes or found < self.n_classes / FAR_FROM_CLASSES
 
-    def main_metrics(self, limit: int = 9) -> list[str]:
-        """The ranking metric, the primary label's other external scores, the
-        reference-space internal scores (comparable across encoders), then the
-        cluster count and noise fraction, which must always be visible, and the VAE
-        family's active latent units."""
+    def main_metrics(self, limit: int = 10) -> list[str]:
+        """The ranking metric, the primary label's other external scores, the linear
+        probe's accuracy (what a supervised read-out finds in the embedding, beside what
+        the clustering found), the reference-space internal scores (comparable across
+        encoders), then the cluster count and noise fraction, which must always be
+        visible, and the VAE family's active latent units."""
         primary = self.dataset.primary_label if self.dataset else "genre"
         preferred = [
             self.metric,
             f"ari[{primary}]",
             f"ami[{primary}]",
             f"accuracy[{primary}]",
+            f"probe_accuracy[{primary}]",
             "silhouette@reference",
             "davies_bouldin@reference",
             "n_clusters",
@@ -166,36 +173,53 @@ def rank(entries: list[Entry], metric: str, higher_is_better: bool) -> list[Entr
 
 
 def _truth(
-    info: DatasetRecord | None, records: list[CellRecord], metric: str
-) -> tuple[str, np.ndarray, np.ndarray] | None:
-    """The metric's plugin name, the known-label rows and their class codes, or None
-    when the bootstrap cannot recompute ``metric``."""
+    info: DatasetRecord | None, records: list[CellRecord], metric: str, registry: Registry | None
+) -> tuple[ContingencyForm, np.ndarray, np.ndarray] | None:
+    """The metric's contingency-table form, the known-label rows and their class codes,
+    or None when the bootstrap cannot recompute ``metric``."""
     entry = next((r.metrics[metric] for r in records if metric in r.metrics), None)
-    if info is None or entry is None or not resampling.supports(str(entry.get("metric"))):
+    if info is None or entry is None or entry.get("label") is None:
         return None
     truth = info.labels.get(str(entry.get("label")))
     if truth is None:
         return None
     known = known_label_rows(truth)
     codes = np.unique(np.asarray(truth)[known], return_inverse=True)[1].ravel()
-    return (str(entry["metric"]), known, codes) if codes.size and codes.max() > 0 else None
+    if not codes.size or codes.max() == 0:
+        return None
+    form = resampling.contingency_form(str(entry.get("metric")), registry)
+    return None if form is None else (form, known, codes)
 
 
-def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: int = resampling.BOOTSTRAP_SEED) -> None:
-    """Bootstrap intervals, ranks and the chance reference of ``lb`` from the stored labels."""
+def resample(
+    lb: Leaderboard,
+    n_resamples: int = resampling.N_RESAMPLES,
+    seed: int = resampling.BOOTSTRAP_SEED,
+    registry: Registry | None = None,
+) -> None:
+    """Bootstrap intervals, ranks and the chance reference of ``lb`` from the stored labels.
+
+    ``registry`` supplies the metrics' contingency-table forms
+    (:func:`.resampling.contingency_form`; default: the built-in and installed metrics).
+    """
     cells = [c for e in lb.entries for c in e.cells if c.value(lb.metric) is not None]
-    found = _truth(lb.dataset, cells, lb.metric)
-    if found is None or any(c.labels is None for c in cells):
-        lb.bootstrap = (
+    found = None if any(c.labels is None for c in cells) else _truth(lb.dataset, cells, lb.metric, registry)
+    values = None
+    if found is not None:
+        form, known, codes = found
+        sampler = resampling.Resampler(codes, n_resamples, seed)
+        try:
+            values = sampler.replicates(form, [np.asarray(c.labels)[known] for c in cells])
+        except PluginError as exc:  # a broken third-party form costs the intervals, not the table
+            lb.bootstrap = f"No bootstrap intervals: {exc} Only equal means tie"
+    if found is None or values is None:
+        lb.bootstrap = lb.bootstrap or (
             f"No bootstrap intervals: {lb.metric} cannot be recomputed from the stored labels "
-            "(only NMI, ARI, purity and accuracy can), so only equal means tie."
+            "(its metric declares no contingency-table form), so only equal means tie"
         )
         lb.entries = rank(lb.entries, lb.metric, lb.higher_is_better)
         return
-    name, known, codes = found
     lb.n_classes = int(codes.max()) + 1
-    sampler = resampling.Resampler(codes, n_resamples, seed)
-    values = sampler.replicates(name, [np.asarray(c.labels)[known] for c in cells])
     start = 0
     for entry in lb.entries:
         n = sum(1 for c in entry.cells if c.value(lb.metric) is not None)
@@ -206,7 +230,7 @@ def resample(lb: Leaderboard, n_resamples: int = resampling.N_RESAMPLES, seed: i
     if lb.entries:
         best = lb.entries[0].best_cell(lb.metric, lb.higher_is_better)
         assert best is not None and best.labels is not None
-        lb.chance = resampling.chance(name, codes, np.asarray(best.labels)[known], seed=seed)
+        lb.chance = resampling.chance(form, codes, np.asarray(best.labels)[known], seed=seed)
     lb.bootstrap = (
         f"paired bootstrap over the {codes.size:,} tracks with a known label: {n_resamples} resamples "
         f"drawn with numpy default_rng({seed})"
@@ -255,12 +279,14 @@ def build(
     fingerprint: str | None = None,
     n_resamples: int = resampling.N_RESAMPLES,
     seed: int = resampling.BOOTSTRAP_SEED,
+    registry: Registry | None = None,
 ) -> Leaderboard:
     """The leaderboard of ``dataset`` (default: the most recently run one) by ``metric``.
 
     ``dataset`` is a name or the start of a fingerprint. A dataset name run with
     several fingerprints (other parameters) uses the most recently run fingerprint
-    unless ``fingerprint`` picks one.
+    unless ``fingerprint`` picks one. ``registry`` holds the metrics whose
+    contingency-table forms the bootstrap uses (default: built-in and installed).
     """
     everything = store.datasets()
     by_name = any(n == dataset for n, _ in everything)
@@ -282,7 +308,7 @@ def build(
         latest[record.config_id] = record  # oldest first: the newest row wins
     records = list(latest.values())
     info = store.dataset(fingerprint)
-    metric = metric or f"nmi[{info.primary_label if info else 'genre'}]"
+    metric = metric or ranking_metric(info.primary_label if info else "genre")
     ok = [r for r in records if r.status == "ok"]
     higher = _metric_direction(ok, metric) if ok else True
     groups: dict[str, Entry] = {}
@@ -313,5 +339,5 @@ def build(
         len(records),
     )
     board.ceiling = store.reference(fingerprint, "ceiling")
-    resample(board, n_resamples, seed)
+    resample(board, n_resamples, seed, registry)
     return board

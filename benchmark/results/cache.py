@@ -31,7 +31,8 @@ from musicbench.hashing import digest, package_versions
 
 CACHE_FORMAT = 1
 """Bump when the way embeddings are produced or stored changes."""
-DEFAULT_CACHE_DIR = Path(".musicbench") / "cache"
+# No default folder here: a store's cache is ``constants.default_cache_dir(store)``,
+# beside the store (one rule for every command), never the working folder.
 
 
 def embedding_key(
@@ -115,7 +116,7 @@ def probe_writable(folder: Path, what: str, fix: str) -> None:
 class EmbeddingCache:
     """Embeddings on disk under ``root``, keyed by :func:`embedding_key`."""
 
-    def __init__(self, root: str | os.PathLike[str] = DEFAULT_CACHE_DIR) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     def _path(self, key: str, suffix: str) -> Path:

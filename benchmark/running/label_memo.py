@@ -42,9 +42,9 @@ from typing import Any
 import numpy as np
 
 from musicbench import PluginEntry
-from musicbench.benchmark.planning.params import accepted_params
 from musicbench.benchmark.results.cache import _atomic_write
-from musicbench.hashing import canonical, digest, package_versions
+from musicbench.hashing import canonical, digest, file_sha256, package_versions
+from musicbench.resolution import accepted_params
 
 MEMO_FORMAT = 1
 """Bump when the way labels are produced or stored changes."""
@@ -76,12 +76,8 @@ def embedding_digest(Z: np.ndarray) -> str:
 
 @lru_cache(maxsize=64)
 def _source_digest(path: str | None) -> str:
-    if path is None:
-        return "unknown"
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"
+    # cached: every cell of a clusterer hashes the same source file
+    return "unknown" if path is None else file_sha256(path, missing_ok=True)
 
 
 def label_key(Z: np.ndarray, entry: PluginEntry, params: Mapping[str, Any], threads: int | None) -> str:

@@ -41,8 +41,14 @@ FAILED = ("error", "timeout")
 
 @dataclass
 class RunSummary:
-    """What a run did; ``statuses`` counts every cell of the plan, stored before or now."""
+    """What a run did; ``statuses`` counts every cell of the plan, stored before or now.
 
+    ``dataset`` and ``fingerprint`` name the dataset run, as a leaderboard is built
+    from the store (``reports.build(store, dataset, fingerprint=fingerprint)``).
+    """
+
+    dataset: str = ""
+    fingerprint: str = ""
     total: int = 0
     computed: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
@@ -100,7 +106,7 @@ class _Run:
     ) -> None:
         self.plan, self.store, self.cache, self.reporter = plan, store, cache, reporter
         self.local_versions = {"musicbench": __version__, **package_versions(), "plugins": registry.plugin_versions()}
-        self.summary = RunSummary(total=len(plan.cells))
+        self.summary = RunSummary(plan.dataset.name, plan.dataset.fingerprint, total=len(plan.cells))
         self.estimates = Estimates(store.timings(), plan.dataset.fingerprint, declared_costs(registry, plan))
 
     def record(

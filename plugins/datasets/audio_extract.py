@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from musicbench.hashing import file_sha256
 from musicbench.plugins.datasets.audio_features import AUDIO_SUFFIXES, decode, extract_features
-from musicbench.plugins.datasets.tables import file_sha256
 
 CACHE_FORMAT = 1
 CACHE_ENV = "MUSICBENCH_AUDIO_CACHE"

@@ -12,12 +12,12 @@ from sklearn.base import BaseEstimator
 
 from musicbench.contracts import Dataset
 from musicbench.errors import DataError
+from musicbench.hashing import file_sha256
 from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench.plugins.datasets.reading import line_numbers
 from musicbench.plugins.datasets.tables import (
     check_labels,
     check_magnitudes,
-    file_sha256,
     fingerprint,
     numeric_features,
     text_column,

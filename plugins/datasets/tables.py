@@ -7,8 +7,6 @@ numbers (the header is line 1), so a user can open the file at that line.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -20,6 +18,7 @@ import pandas as pd
 
 from musicbench.contracts import MISSING_LABEL
 from musicbench.errors import ConfigError, DataError
+from musicbench.hashing import digest
 from musicbench.plugins.datasets.reading import line_numbers, read_csv_text
 
 DATA_DIR_ENV = "MUSICBENCH_DATA_DIR"
@@ -41,19 +40,14 @@ def resolve_path(path: str | os.PathLike[str] | None, default_name: str, dataset
     return Path(path).expanduser()
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 (hex) of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fingerprint(source: str, params: Mapping[str, Any]) -> str:
-    """sha256 over a source digest and canonical JSON of the parameters."""
-    payload = json.dumps({"source": source, "params": params}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """A dataset's fingerprint: the digest of what it was made from and how.
+
+    ``source`` names the data (a file's :func:`~musicbench.hashing.file_sha256`, a
+    generator's version); ``params`` are the loader parameters that change the
+    result. Keyed like every other key (:func:`musicbench.hashing.digest`).
+    """
+    return digest({"source": source, "params": dict(params)})
 
 
 def read_table(path: Path, dataset: str, *, encoding: str | None = None, sep: str | None = None) -> pd.DataFrame:

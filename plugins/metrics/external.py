@@ -1,6 +1,8 @@
 """External metrics: agreement between a clustering and a ground-truth label.
 
-Each is ``f(labels_true, labels_pred) -> float``. Noise (``-1``) is an ordinary
+Each is ``f(labels_true, labels_pred) -> float``. All but AMI build the contingency
+table and call their form in :mod:`.contingency`, where each formula is written once
+(the leaderboard's bootstrap calls the same forms). Noise (``-1``) is an ordinary
 cluster here, so a clusterer that calls everything noise scores as one that puts
 everything in one cluster (NMI 0), never better. Rows whose true label is missing
 must be dropped by the caller (:func:`benchmark.evaluation.evaluate` does); a
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_mutual_info_score
 
 from musicbench import MetricUndefined
+from musicbench.contracts import ContingencyForm
+from musicbench.plugins.metrics import contingency
 
 
 def encode(labels_true: object, labels_pred: object) -> tuple[np.ndarray, np.ndarray]:
@@ -52,9 +55,14 @@ def contingency_table(labels_true: object, labels_pred: object) -> np.ndarray:
     return np.bincount(t * n_clusters + p, minlength=n_classes * n_clusters).reshape(n_classes, n_clusters)
 
 
+def _score(form: ContingencyForm, labels_true: object, labels_pred: object) -> float:
+    """``form`` (one of :mod:`.contingency`) on the one table of the two labelings."""
+    return float(form(contingency_table(labels_true, labels_pred)[None])[0])
+
+
 def nmi(labels_true: object, labels_pred: object) -> float:
     """Normalised mutual information (arithmetic mean of the entropies)."""
-    return float(normalized_mutual_info_score(*encode(labels_true, labels_pred)))
+    return _score(contingency.nmi, labels_true, labels_pred)
 
 
 def ami(labels_true: object, labels_pred: object) -> float:
@@ -64,19 +72,16 @@ def ami(labels_true: object, labels_pred: object) -> float:
 
 def ari(labels_true: object, labels_pred: object) -> float:
     """Rand index adjusted for chance."""
-    return float(adjusted_rand_score(*encode(labels_true, labels_pred)))
+    return _score(contingency.ari, labels_true, labels_pred)
 
 
 def purity(labels_true: object, labels_pred: object) -> float:
     """Fraction of rows in their cluster's majority class (rewards many small clusters)."""
-    table = contingency_table(labels_true, labels_pred)
-    return float(table.max(axis=0).sum() / table.sum())
+    return _score(contingency.purity, labels_true, labels_pred)
 
 
 def accuracy(labels_true: object, labels_pred: object) -> float:
     """Clustering accuracy: the fraction of rows right under the best one-to-one
     matching of clusters to classes (Hungarian algorithm); unmatched clusters
     count as wrong."""
-    table = contingency_table(labels_true, labels_pred)
-    rows, cols = linear_sum_assignment(table, maximize=True)
-    return float(table[rows, cols].sum() / table.sum())
+    return _score(contingency.accuracy, labels_true, labels_pred)

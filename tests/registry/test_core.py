@@ -182,5 +182,34 @@ def test_unknown_name_suggests_close_ones() -> None:
     registry = build_registry(entry_points=False, environ={})
     with pytest.raises(UnknownPluginError) as info:
         registry.get("dataset", "spotfy")
-    assert info.value.suggestions == ["spotify"]
+    assert info.value.suggestions[0] == "spotify"  # the closest first (other datasets may be close too)
     assert "Did you mean 'spotify'" in str(info.value)
+
+
+def _registering(tmp_path: Path, hook: str, call: str) -> str:
+    """The failure a plugin file whose ``hook`` makes ``call`` is recorded with."""
+    plugin = tmp_path / "order.py"
+    plugin.write_text(
+        "from musicbench import hookimpl\nclass MyModel:\n    def __init__(self, k=2):\n        self.k = k\n"
+        f"@hookimpl\ndef {hook}(register):\n    {call}\n"
+    )
+    (failure,) = build_registry([plugin], builtins=(), entry_points=False, environ={}).failures
+    return failure.error
+
+
+def test_register_in_the_old_order_says_the_name_comes_first(tmp_path: Path) -> None:
+    error = _registering(tmp_path, "register_encoders", "register(MyModel, 'mine')")
+    assert "called register(MyModel, 'mine') for an encoder" in error
+    assert "the first argument must be the encoder's name (a string), then its factory" in error
+    assert "e.g. register('mine', MyModel)" in error
+    assert "without a name" not in error
+    clusterer = _registering(tmp_path, "register_clusterers", "register(MyModel, MyModel)")
+    assert "for a clusterer: the first argument must be the clusterer's name" in clusterer
+    assert "e.g. register('my-clusterer', MyModel)" in clusterer
+
+
+def test_an_empty_name_is_refused_with_the_right_article(tmp_path: Path) -> None:
+    assert "registered an encoder with an empty name" in _registering(
+        tmp_path, "register_encoders", "register('', MyModel)"
+    )
+    assert "registered a metric with an empty name" in _registering(tmp_path, "register_metrics", "register('', len)")

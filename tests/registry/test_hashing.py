@@ -65,3 +65,36 @@ def test_an_absent_package_is_recorded_as_absent(monkeypatch: pytest.MonkeyPatch
         package_versions.cache_clear()
     assert versions["no-such-package-musicbench"] == "absent"
     assert versions["numpy"] == np.__version__ and "python" in versions
+
+
+def test_file_sha256_streams_the_bytes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    path = tmp_path / "data.bin"
+    body = bytes(range(256)) * 40
+    path.write_bytes(body)
+    monkeypatch.setattr(hashing, "_CHUNK", 1000)  # several chunks, the last one short
+    assert hashing.file_sha256(path) == hashing.file_sha256(str(path)) == hashlib.sha256(body).hexdigest()
+    path.write_bytes(body + b"!")
+    assert hashing.file_sha256(path) != hashlib.sha256(body).hexdigest()
+
+
+def test_an_unreadable_file_raises_unless_asked_to_go_on(tmp_path) -> None:
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(FileNotFoundError):
+        hashing.file_sha256(missing)
+    assert hashing.file_sha256(missing, missing_ok=True) == hashing.UNREADABLE
+    assert hashing.file_sha256(tmp_path, missing_ok=True) == hashing.UNREADABLE  # a folder
+
+
+def test_keys_over_plain_values_import_no_numpy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom musicbench.hashing import digest, file_sha256\n"
+        "digest({'a': (1, 2.5, None)}, 'x', True)\nfile_sha256(sys.executable)\n"
+        "print('numpy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"

@@ -38,12 +38,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from musicbench import ResourceLimitError, build_registry, clusterer_input  # noqa: E402
-from musicbench.benchmark.planning.factories import (  # noqa: E402
-    DEFAULT_MEMORY_BUDGET,
-    fitted_params,
-    resolve_clusterer_params,
-    skip_reason,
-)
+from musicbench.benchmark.planning.factories import DEFAULT_MEMORY_BUDGET, fitted_params, skip_reason  # noqa: E402
+from musicbench.resolution import resolve_clusterer_params  # noqa: E402
 
 SEED = 0
 

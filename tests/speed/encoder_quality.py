@@ -29,8 +29,8 @@ from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import normalized_mutual_info_score  # noqa: E402
 
 from musicbench import build_registry, missing_modalities  # noqa: E402
-from musicbench.benchmark.planning.factories import resolve_encoder_params  # noqa: E402
-from musicbench.benchmark.planning.params import accepted_params, parse_assignments  # noqa: E402
+from musicbench.benchmark.planning.params import parse_assignments  # noqa: E402
+from musicbench.resolution import accepted_params, resolve_encoder_params  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

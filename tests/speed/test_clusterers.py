@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from musicbench import Dataset, build_registry, clusterer_input
-from musicbench.benchmark.planning.factories import DEFAULT_MEMORY_BUDGET, resolve_clusterer_params, skip_reason
+from musicbench.benchmark.planning.factories import DEFAULT_MEMORY_BUDGET, skip_reason
+from musicbench.resolution import resolve_clusterer_params
 from tests.speed.sizes import DATASETS
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).entries("clusterer")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from musicbench import Dataset, build_registry
-from musicbench.benchmark.planning.factories import resolve_encoder_params
+from musicbench.resolution import resolve_encoder_params
 from tests.speed.sizes import DATASETS
 
 # `precomputed` reads vectors made elsewhere: there is nothing of its own to time.

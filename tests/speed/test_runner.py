@@ -15,8 +15,8 @@ from pathlib import Path
 
 from musicbench import Registry
 from musicbench.benchmark.cli import main
-from musicbench.benchmark.planning.factories import resolve_clusterer_params, resolve_encoder_params
 from musicbench.benchmark.running.evaluation import evaluate
+from musicbench.resolution import resolve_clusterer_params, resolve_encoder_params
 
 ENCODERS, CLUSTERERS, SEEDS, TRACKS = ("raw", "pca"), ("kmeans",), 4, 1500
 

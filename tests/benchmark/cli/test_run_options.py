@@ -67,26 +67,3 @@ def test_store_commands_accept_plugin_and_disable(
     assert "There is no result store" in err
     code, _, err = bench_here(capsys, *command, "--store", "none.sqlite", "--plugin", "nope.py")
     assert code == 2 and "The plugin file nope.py does not exist" in err
-
-
-def test_the_forkserver_preloads_the_runs_own_built_in_factories(tmp_path: Path) -> None:
-    from musicbench import build_registry
-    from musicbench.benchmark.cli.run import _preload_modules
-    from musicbench.benchmark.planning.config import OWN, RunConfig
-    from tests.benchmark.support import TOY
-
-    # the file plugin's metrics stand in for the built-in ones
-    registry = build_registry([TOY], ["musicbench.plugins.metrics"], entry_points=False, environ={})
-    config = RunConfig(encoders={"umap": {}, "vae": {}, "pca-lite": {}}, clusterers={"kmeans": {}, OWN: {}})
-    modules = _preload_modules(registry, config)
-    assert {
-        "musicbench.plugins.encoders.classic",  # umap's class: umap-learn itself comes with its warm-up
-        "musicbench.plugins.encoders.umap_warmup",
-        "musicbench.plugins.encoders.vae",
-        "musicbench.plugins.encoders.core.warmup",
-        "sklearn.cluster",
-        "musicbench.plugins.datasets.synthetic",
-    } <= set(modules)
-    assert not any(m.startswith("musicbench.plugins.metrics") for m in modules)
-    assert not any("toy" in m or "musicbench_local" in m for m in modules)  # a file plugin stays in the workers
-    assert "musicbench.plugins.encoders.vade" not in modules  # not in this run

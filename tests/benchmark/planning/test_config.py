@@ -47,6 +47,12 @@ def test_a_config_file_expands_its_grids_into_cells(tmp_path, registry, dataset)
     assert len({c.key for c in plan.cells}) == 8
 
 
+def test_an_empty_list_for_a_single_valued_parameter_is_refused_where_its_type_is_known(tmp_path, registry):
+    config = read_config(_toml(tmp_path, "[encoders.pca-lite]\nn_components = []\n"))
+    with pytest.raises(ConfigError, match="run.toml: encoders.pca-lite.n_components is an empty list"):
+        select(registry, "encoder", None, config.encoders, False)
+
+
 def test_expand_is_a_stable_product():
     assert expand({"b": [1, 2], "a": ["x"]}) == [{"a": "x", "b": 1}, {"a": "x", "b": 2}]
     assert expand({}) == [{}]
@@ -60,7 +66,9 @@ def test_expand_is_a_stable_product():
         ("seeds = [1, 1]\n", "repeat"),
         ("timeout = -1\n", "positive"),
         ("[dataset]\nname = 'synthetic'\nparms = {}\n", "unknown key\\(s\\) parms"),
-        ("[encoders.pca-lite]\nn_components = []\n", "empty list"),
+        ("[encoders.pca-lite]\nn_components = { grid = [] }\n", "empty grid"),
+        ("[encoders.pca-lite]\nn_components = { values = [2] }\n", "must be \\{ grid"),
+        ("[dataset]\nparams = { n_tracks = { grid = 5 } }\n", "must be \\{ grid"),
         ("seeds = \n", "not valid TOML"),
     ],
 )

@@ -1,11 +1,9 @@
-"""Building estimators from registry entries."""
+"""The skip rules: size and memory (parameter resolution: tests/registry/test_resolution.py)."""
 
 from __future__ import annotations
 
-import pytest
-
-from musicbench import ConfigError, DataError, PluginEntry, PluginSource
-from musicbench.benchmark.planning.factories import memory_skip_reason, resolve_clusterer_params, resolve_encoder_params
+from musicbench import PluginEntry, PluginSource
+from musicbench.benchmark.planning.factories import memory_skip_reason
 
 SOURCE = PluginSource("test", "file", "here", "0")
 
@@ -17,34 +15,6 @@ class Clusterer:
 
 def entry(**meta) -> PluginEntry:
     return PluginEntry("clusterer", "c", Clusterer, SOURCE, defaults={"min_size": 7}, meta=meta)
-
-
-def test_cluster_count_and_seed_fill_unset_parameters() -> None:
-    assert resolve_clusterer_params(entry(), {}, 100, 6, seed=3) == {"min_size": 7, "n_clusters": 6, "random_state": 3}
-    assert resolve_clusterer_params(entry(), {"n_clusters": 2}, 100, 6, seed=3)["n_clusters"] == 2
-
-
-def test_an_unlabelled_dataset_needs_an_explicit_cluster_count() -> None:
-    with pytest.raises(DataError, match=r"-C c.n_clusters="):
-        resolve_clusterer_params(entry(), {}, 100, 0, seed=0)  # no classes to default to
-    assert resolve_clusterer_params(entry(), {"n_clusters": 4}, 100, 0, seed=0)["n_clusters"] == 4
-
-
-def test_auto_parameters_from_meta() -> None:
-    auto = entry(auto_params=lambda n, k: {"min_size": n // (10 * k)})
-    assert resolve_clusterer_params(auto, {}, 600, 6, seed=0)["min_size"] == 10
-
-
-def test_fewer_rows_than_clusters_is_a_data_error() -> None:
-    with pytest.raises(DataError, match="Cannot make 6 clusters of 4 rows"):
-        resolve_clusterer_params(entry(), {}, 4, 6, seed=0)
-
-
-def test_unknown_parameter_is_refused() -> None:
-    with pytest.raises(ConfigError, match="has no parameter\\(s\\) n_cluster\\b.*accepts: min_size, n_clusters"):
-        resolve_clusterer_params(entry(), {"n_cluster": 3}, 100, 6, seed=0)
-    enc = PluginEntry("encoder", "e", Clusterer, SOURCE)
-    assert resolve_encoder_params(enc, {}, seed=9)["random_state"] == 9
 
 
 def test_memory_budget() -> None:

@@ -1,15 +1,21 @@
-"""The paired bootstrap: metrics from contingency tables, intervals, ties, chance."""
+"""The paired bootstrap: registered contingency forms, intervals, ties, chance."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from musicbench import PluginError, build_registry
 from musicbench.benchmark.reports import build
-from musicbench.benchmark.reports.resampling import Resampler, chance, metric_from_tables
+from musicbench.benchmark.reports.resampling import Resampler, chance, contingency_form, scores
 from musicbench.benchmark.reports.text import ranking_digits, to_csv, to_markdown
 from musicbench.benchmark.results.store import CellRecord, DatasetRecord, ResultStore
+from musicbench.plugins.metrics import contingency
 from musicbench.plugins.metrics.external import accuracy, contingency_table, purity
 
 N_TRACKS = 2000
@@ -26,8 +32,13 @@ def _noisy(truth: np.ndarray, keep: float, seed: int, k: int = 6) -> np.ndarray:
 
 
 def _store(
-    path, labelings: dict[str, list[np.ndarray]], truth: np.ndarray, order: list[str] | None = None
+    path,
+    labelings: dict[str, list[np.ndarray]],
+    truth: np.ndarray,
+    order: list[str] | None = None,
+    scored: dict[str, Callable[[np.ndarray, np.ndarray], float]] | None = None,
 ) -> ResultStore:
+    """A store of one ``km`` cell per encoder and seed, with ``scored`` metrics (default NMI) against genre."""
     store = ResultStore(path)
     genre = np.array([f"g{t}" for t in truth])
     store.put_dataset(
@@ -36,11 +47,11 @@ def _store(
     cells = []
     for encoder, per_seed in labelings.items():
         for seed, labels in enumerate(per_seed):
-            value = float(normalized_mutual_info_score(truth, labels))
-            metrics = {
-                "nmi[genre]": {"value": value, "higher_is_better": True, "metric": "nmi", "label": "genre"},
-                "n_clusters": {"value": float(np.unique(labels).size), "higher_is_better": None},
-            }
+            metrics: dict[str, dict[str, Any]] = {}
+            for name, score in (scored or {"nmi": normalized_mutual_info_score}).items():
+                value = float(score(truth, labels))
+                metrics[f"{name}[genre]"] = {"value": value, "higher_is_better": True, "metric": name, "label": "genre"}
+            metrics["n_clusters"] = {"value": float(np.unique(labels).size), "higher_is_better": None}
             cells.append(
                 CellRecord(
                     key=f"{encoder}-{seed}",
@@ -70,23 +81,39 @@ def _store(
 
 
 @pytest.mark.parametrize("k", [2, 6, 40])
-def test_metrics_from_tables_match_scikit_learn(k):
+def test_the_registered_forms_match_scikit_learn(k):
     truth = _truth()
     pred = _noisy(truth, 0.3, 1, k)
     table = contingency_table(truth, pred)[None]
-    assert metric_from_tables("nmi", table)[0] == pytest.approx(normalized_mutual_info_score(truth, pred), abs=1e-12)
-    assert metric_from_tables("ari", table)[0] == pytest.approx(adjusted_rand_score(truth, pred), abs=1e-12)
-    assert metric_from_tables("accuracy", table)[0] == pytest.approx(accuracy(truth, pred))
-    assert metric_from_tables("purity", table)[0] == pytest.approx(purity(truth, pred))
+    form = {name: contingency_form(name) for name in ("nmi", "ari", "accuracy", "purity")}
+    assert form["nmi"](table)[0] == pytest.approx(normalized_mutual_info_score(truth, pred), abs=1e-12)
+    assert form["ari"](table)[0] == pytest.approx(adjusted_rand_score(truth, pred), abs=1e-12)
+    assert form["accuracy"](table)[0] == pytest.approx(accuracy(truth, pred))
+    assert form["purity"](table)[0] == pytest.approx(purity(truth, pred))
+
+
+def test_a_metric_without_a_form_or_registration_has_none():
+    assert contingency_form("ami") is None  # registered without one
+    assert contingency_form("silhouette") is None  # not an external metric
+    assert contingency_form("no-such-metric") is None
+
+
+def test_a_form_that_breaks_its_contract_is_named():
+    tables = np.ones((3, 2, 2))
+    with pytest.raises(PluginError, match=r"returned shape \(\) for 3 tables"):
+        scores(lambda t: 0.5, tables)
+    with pytest.raises(PluginError, match="failed: ZeroDivisionError"):
+        scores(lambda t: 1 / 0, tables)
+    np.testing.assert_array_equal(scores(lambda t: t.sum(axis=(1, 2)), tables), [4.0, 4.0, 4.0])
 
 
 def test_replicates_are_paired_and_reproducible():
     truth = _truth()
     a = _noisy(truth, 0.5, 1)
-    first = Resampler(truth, 50, seed=3).replicates("nmi", [a, a.copy()])
+    first = Resampler(truth, 50, seed=3).replicates(contingency.nmi, [a, a.copy()])
     np.testing.assert_array_equal(first[0], first[1])  # the same resample for every labeling
-    np.testing.assert_array_equal(first, Resampler(truth, 50, seed=3).replicates("nmi", [a, a]))
-    assert not np.array_equal(first, Resampler(truth, 50, seed=4).replicates("nmi", [a, a]))
+    np.testing.assert_array_equal(first, Resampler(truth, 50, seed=3).replicates(contingency.nmi, [a, a]))
+    assert not np.array_equal(first, Resampler(truth, 50, seed=4).replicates(contingency.nmi, [a, a]))
     assert first[0].min() < normalized_mutual_info_score(truth, a) < first[0].max()
 
 
@@ -142,5 +169,68 @@ def test_digits_tell_apart_rows_of_different_rank_and_chance_row(tmp_path):
 def test_chance_rises_with_the_number_of_clusters():
     truth = _truth()
     few, many = (np.random.default_rng(0).integers(0, k, truth.size) for k in (6, 300))
-    assert chance("nmi", truth, few)[0] < 0.01 < chance("nmi", truth, many)[0]
-    assert abs(chance("ari", truth, many)[0]) < 0.01  # adjusted for chance
+    assert chance(contingency.nmi, truth, few)[0] < 0.01 < chance(contingency.nmi, truth, many)[0]
+    assert abs(chance(contingency.ari, truth, many)[0]) < 0.01  # adjusted for chance
+
+
+TOY_PLUGIN = """
+import numpy as np
+import pandas as pd
+
+from musicbench import hookimpl
+
+
+def inverse_purity_from_tables(tables):
+    tables = np.asarray(tables, dtype=float)
+    return tables.max(axis=2).sum(axis=1) / tables.sum(axis=(1, 2))
+
+
+def inverse_purity(labels_true, labels_pred):
+    t, p = pd.factorize(np.asarray(labels_true))[0], pd.factorize(np.asarray(labels_pred))[0]
+    table = np.zeros((t.max() + 1, p.max() + 1))
+    np.add.at(table, (t, p), 1)
+    return float(inverse_purity_from_tables(table[None])[0])
+
+
+@hookimpl
+def register_metrics(register):
+    register(
+        "toy", inverse_purity, higher_is_better=True, scope="external", contingency=inverse_purity_from_tables
+    )
+"""
+
+
+def test_a_metric_registered_with_a_form_gets_intervals(tmp_path):
+    plugin = tmp_path / "toy_metric.py"
+    plugin.write_text(TOY_PLUGIN)
+    metrics_only = {"builtins": ("musicbench.plugins.metrics",), "entry_points": False, "environ": {}}
+    registry = build_registry([plugin], **metrics_only)
+    assert not registry.failures
+    truth = _truth()
+    labelings = {
+        "good": [_noisy(truth, 0.7, s) for s in range(2)],
+        "poor": [_noisy(truth, 0.3, s + 10) for s in range(2)],
+    }
+    store = _store(tmp_path / "s.sqlite", labelings, truth, scored={"toy": registry.get("metric", "toy").factory})
+    board = build(store, metric="toy[genre]", registry=registry)
+    good, poor = board.entries
+    assert [(e.encoder, e.rank, e.tied) for e in board.entries] == [("good", 1, False), ("poor", 2, False)]
+    assert good.low < good.high and poor.low < poor.high and poor.high < good.low
+    assert "paired bootstrap" in board.bootstrap
+    assert board.chance is not None and board.chance[1] < poor.mean("toy[genre]")
+    # the same store read without the plugin: the metric is unknown, so no intervals
+    plain = build(store, metric="toy[genre]", registry=build_registry(**metrics_only))
+    assert "No bootstrap intervals" in plain.bootstrap and math.isnan(plain.entries[0].low)
+    assert [e.encoder for e in plain.entries] == ["good", "poor"]
+
+
+def test_a_broken_form_costs_the_intervals_not_the_leaderboard(tmp_path):
+    plugin = tmp_path / "broken_metric.py"
+    plugin.write_text(TOY_PLUGIN.replace("return tables.max(axis=2)", "return 1 / 0 * tables.max(axis=2)"))
+    registry = build_registry([plugin], builtins=(), entry_points=False, environ={})
+    truth = _truth(300)
+    # any stored figure will do: the form is what breaks
+    store = _store(tmp_path / "s.sqlite", {"a": [_noisy(truth, 0.5, 0)]}, truth, scored={"toy": purity})
+    board = build(store, metric="toy[genre]", registry=registry)
+    assert "No bootstrap intervals" in board.bootstrap and "ZeroDivisionError" in board.bootstrap
+    assert math.isnan(board.entries[0].low) and board.entries[0].rank == 1

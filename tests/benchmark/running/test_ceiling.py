@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musicbench import build_registry
+from musicbench import MetricSpec, build_registry
 from musicbench.benchmark.planning.datasets import load_dataset
 from musicbench.benchmark.reports import build
 from musicbench.benchmark.reports.text import to_csv, to_markdown
@@ -17,23 +17,23 @@ def test_the_ceiling_is_computed_once_and_stored(tmp_path):
     registry = build_registry(entry_points=False)
     data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
-    first = ceiling.ensure(store, data)
+    first = ceiling.ensure(store, data, registry.metrics())
     assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 400
     assert store.reference(data.fingerprint, "ceiling") == first
-    np.testing.assert_equal(ceiling.compute(data)["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
+    again = ceiling.compute(data, registry.metrics())
+    np.testing.assert_equal(again["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
 
 
 def test_the_background_ceiling_is_the_same_figure_stored_by_the_caller(tmp_path):
     registry = build_registry(entry_points=False)
     data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
-    running = ceiling.Background(store, data)
+    running = ceiling.Background(store, data, registry.metrics())
     assert running._thread is not None  # nothing stored yet: it computes
     value = running.finish()
-    assert (
-        value == store.reference(data.fingerprint, "ceiling") == ceiling.compute(data) | {"seconds": value["seconds"]}
-    )
-    assert ceiling.Background(store, data)._thread is None  # stored: nothing to compute again
+    again = ceiling.compute(data, registry.metrics())
+    assert value == store.reference(data.fingerprint, "ceiling") == again | {"seconds": value["seconds"]}
+    assert ceiling.Background(store, data, registry.metrics())._thread is None  # stored: nothing to compute again
 
 
 def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, monkeypatch):
@@ -41,14 +41,34 @@ def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, mon
     data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
 
-    def too_few(dataset):
+    def too_few(dataset, metrics):
         raise ValueError("n_splits=5 cannot be greater than the number of members in each class")
 
     monkeypatch.setattr(ceiling, "compute", too_few)
-    running = ceiling.Background(store, data)
+    running = ceiling.Background(store, data, registry.metrics())
     with pytest.raises(ValueError, match="n_splits"):
         running.finish()
     assert store.reference(data.fingerprint, "ceiling") is None
+
+
+def test_the_ceiling_scores_through_the_registered_metrics():
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    metrics = registry.metrics()
+    assert ceiling.compute(data, metrics).keys() >= {"nmi[genre]", "ari[genre]", "accuracy[genre]"}
+    # A registered "nmi" is the one called; an unregistered metric is left out, not imported.
+    constant = MetricSpec("nmi", lambda truth, predicted: 0.25, scope="external", higher_is_better=True)
+    scored = ceiling.compute(data, [constant, *(m for m in metrics if m.name not in ("nmi", "ari"))])
+    assert scored["nmi[genre]"] == 0.25 and "ari[genre]" not in scored and "accuracy[genre]" in scored
+
+
+def test_without_a_ceiling_metric_nothing_is_computed(tmp_path):
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    store = _store(tmp_path / "s.sqlite", {}, _truth())
+    internal_only = [m for m in registry.metrics() if m.scope != "external"]
+    assert ceiling.ensure(store, data, internal_only) is None
+    assert ceiling.Background(store, data, internal_only)._thread is None
 
 
 def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):

@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 
 from musicbench import Registry, build_registry
-from musicbench.benchmark.planning.factories import (
-    DEFAULT_MEMORY_BUDGET,
-    fitted_params,
-    resolve_clusterer_params,
-    skip_reason,
-)
+from musicbench.benchmark.planning.factories import DEFAULT_MEMORY_BUDGET, fitted_params, skip_reason
+from musicbench.resolution import resolve_clusterer_params
 from musicbench.testing import tiny_dataset
 
 CLUSTERERS = build_registry(entry_points=False, environ={}).names("clusterer")

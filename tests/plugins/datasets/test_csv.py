@@ -107,3 +107,18 @@ def test_a_missing_context_value_names_its_line(tmp_path: Path) -> None:
     text = "id,genre,a,year\nt1,rock,1.0,1999\nt2,pop,3.5,\nt3,rock,2.0,2012\n"
     with pytest.raises(DataError, match=r"context column 'year' .* line 3"):
         CsvDataset(path=write(tmp_path, text), id_column="id", context_columns=["year"]).load()
+
+
+def test_the_fingerprint_is_the_digest_of_the_bytes_and_the_parameters(tmp_path: Path) -> None:
+    from musicbench.hashing import digest, file_sha256
+
+    path = write(tmp_path, GOOD)
+    data = CsvDataset(path=path).load()
+    # the same bytes read the same way elsewhere, under another name: the same data
+    assert CsvDataset(path=write(tmp_path, GOOD, "copy.csv"), name="other").load().fingerprint == data.fingerprint
+    assert CsvDataset(path=path, features=["a"]).load().fingerprint != data.fingerprint
+    edited = write(tmp_path, GOOD.replace("3.5", "3.6"), "edited.csv")
+    assert CsvDataset(path=edited).load().fingerprint != data.fingerprint
+    outcomes = ("path", "name", "rows_read", "rows_kept")  # where it was, and what loading it found
+    params = {k: v for k, v in data.params.items() if k not in outcomes}
+    assert data.fingerprint == digest({"source": file_sha256(path), "params": params})

@@ -46,3 +46,37 @@ def test_the_contract_fails_a_metric_that_raises_on_one_cluster(registry: Regist
         return 0.5
 
     assert run_check(_entry(fragile, "internal"), tiny_dataset(registry)).status == "fail"
+
+
+def _external(func, form) -> PluginEntry:
+    source = PluginSource("fake", "file", "fake.py", "0")
+    meta = {"scope": "external", "higher_is_better": True, "contingency": form}
+    return PluginEntry("metric", "fake", func, source, meta=meta)
+
+
+def test_the_contract_catches_a_contingency_form_that_disagrees(registry: Registry) -> None:
+    from musicbench.plugins.metrics import contingency, external
+
+    assert check_metric(_external(external.purity, contingency.purity), tiny_dataset(registry)) == []
+    found = check_metric(_external(external.purity, contingency.accuracy), tiny_dataset(registry))
+    assert any("the contingency form gives" in message for message in found), found
+    one_score = _external(external.purity, lambda tables: 0.5)
+    assert any("returned shape ()" in m for m in check_metric(one_score, tiny_dataset(registry)))
+
+
+def test_a_contingency_form_is_for_external_metrics_and_a_function(registry: Registry) -> None:
+    import pytest
+
+    from musicbench import PluginError
+
+    source = PluginSource("fake", "file", "fake.py", "0")
+    with pytest.raises(PluginError, match="for external metrics"):
+        PluginEntry(
+            "metric", "x", len, source, meta={"scope": "partition", "higher_is_better": None, "contingency": len}
+        )
+    with pytest.raises(PluginError, match="'package.module:function'"):
+        _external(len, 3)
+    from musicbench.plugins.metrics.external import purity
+
+    broken = _external(purity, "no_such_module_for_musicbench:form")
+    assert any("could not be imported" in m for m in check_metric(broken, tiny_dataset(registry)))

@@ -52,8 +52,31 @@ PARTITION = {
 }
 
 
+def _probe_predictions(X: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    # an independent out-of-fold logistic regression (5 stratified folds)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    folds = StratifiedKFold(5, shuffle=True, random_state=20_240_601)
+    return cross_val_predict(make_pipeline(StandardScaler(), LogisticRegression(max_iter=200)), X, truth, cv=folds)
+
+
+EMBEDDING = {
+    "probe_accuracy": lambda X, t: float(np.mean(_probe_predictions(X, t) == t)),
+    "probe_nmi": lambda X, t: sk.normalized_mutual_info_score(t, _probe_predictions(X, t)),
+}
+
+
 def test_every_registered_metric_is_checked_here(registry: Registry) -> None:
-    assert set(registry.names("metric")) == set(EXTERNAL) | set(INTERNAL) | set(PARTITION)
+    assert set(registry.names("metric")) == set(EXTERNAL) | set(INTERNAL) | set(PARTITION) | set(EMBEDDING)
+
+
+@pytest.mark.parametrize("name", sorted(EMBEDDING))
+def test_embedding_metric_by_name(registry: Registry, name: str) -> None:
+    func = registry.get("metric", name).factory
+    assert func(X, TRUTH) == pytest.approx(EMBEDDING[name](X, TRUTH), abs=1e-12)
 
 
 def test_the_reference_values_tell_every_metric_apart() -> None:
@@ -105,3 +128,64 @@ def test_one_cluster_scores_zero_and_one_class_is_undefined(registry: Registry, 
         func(np.full(80, "rock"), PRED)
     with pytest.raises(MetricUndefined):
         func(np.array([], dtype=str), np.array([], dtype=int))
+
+
+# The metrics the leaderboard's bootstrap can recompute (AMI's expected value is too slow).
+CONTINGENCY = ("nmi", "ari", "purity", "accuracy")
+
+
+def _weighted_table(truth: np.ndarray, pred: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Counts of (class, cluster) with each row counted ``weights`` times, every cluster kept."""
+    classes, clusters = np.unique(truth, return_inverse=True)[1], np.unique(pred, return_inverse=True)[1]
+    table = np.zeros((classes.max() + 1, clusters.max() + 1))
+    np.add.at(table, (classes, clusters), weights)
+    return table
+
+
+def test_the_metrics_with_a_contingency_form(registry: Registry) -> None:
+    declared = {e.name for e in registry.entries("metric") if e.contingency_form() is not None}
+    assert declared == set(CONTINGENCY)
+
+
+@pytest.mark.parametrize("name", CONTINGENCY)
+def test_contingency_form_by_name(registry: Registry, name: str) -> None:
+    form = registry.get("metric", name).contingency_form()
+    assert form is not None
+    # scikit-learn builds the table: independent of the code under test
+    table = sk.cluster.contingency_matrix(TRUTH, PRED)
+    assert form(table[None])[0] == pytest.approx(EXTERNAL[name](TRUTH, PRED), abs=1e-12)
+    # a bootstrap replicate counts a row drawn twice twice: the same as repeating the row,
+    # and a cluster left empty (a zero column) changes nothing
+    draws = RNG.integers(0, 3, TRUTH.size)
+    drawn = np.repeat(np.arange(TRUTH.size), draws)
+    stack = np.stack([_weighted_table(TRUTH, PRED, np.ones(TRUTH.size)), _weighted_table(TRUTH, PRED, draws)])
+    expected = [EXTERNAL[name](TRUTH, PRED), EXTERNAL[name](TRUTH[drawn], PRED[drawn])]
+    np.testing.assert_allclose(form(stack), expected, rtol=0, atol=1e-12)
+
+
+ONE_PER_ROW = np.arange(80)
+EDGE_CASES = {  # what each metric gives, from scikit-learn or by hand (TRUTH is 40 / 25 / 15 rows)
+    "one cluster": (np.zeros(80, dtype=int), {"nmi": 0.0, "ari": 0.0, "purity": 40 / 80, "accuracy": 40 / 80}),
+    "one per row": (
+        ONE_PER_ROW,
+        {
+            "nmi": sk.normalized_mutual_info_score(TRUTH, ONE_PER_ROW),
+            "ari": sk.adjusted_rand_score(TRUTH, ONE_PER_ROW),
+            "purity": 1.0,
+            "accuracy": 3 / 80,  # one row per class can be matched
+        },
+    ),
+    "perfect": (np.repeat([7, 3, 5], [40, 25, 15]), dict.fromkeys(CONTINGENCY, 1.0)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_CASES))
+@pytest.mark.parametrize("name", CONTINGENCY)
+def test_the_label_function_and_the_form_agree_on_edge_cases(registry: Registry, name: str, case: str) -> None:
+    entry = registry.get("metric", name)
+    form = entry.contingency_form()
+    assert form is not None
+    pred, expected = EDGE_CASES[case]
+    table = sk.cluster.contingency_matrix(TRUTH, pred)
+    assert form(table[None])[0] == pytest.approx(expected[name], abs=1e-12)
+    assert entry.factory(TRUTH, pred) == pytest.approx(expected[name], abs=1e-12)

@@ -1,4 +1,4 @@
-"""Checks ``bench run`` makes before loading data or planning: nothing may fail late.
+"""Checks a run makes before loading data or planning: nothing may fail late.
 
 A run that would fail after minutes of work (an unwritable store or cache, a
 ``nan`` timeout, a grid of a million cells) is refused at once with the reason and
@@ -12,12 +12,11 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from musicbench.benchmark.constants import state_folder
 from musicbench.benchmark.planning.config import OWN, RunConfig
 from musicbench.benchmark.results.cache import EmbeddingCache, probe_writable
 from musicbench.benchmark.results.store import check_store_path
 from musicbench.errors import ConfigError
-
-"""Grids larger than this are refused unless ``--max-cells`` accepts them."""
 
 
 def grid_size(config: RunConfig) -> int:
@@ -61,7 +60,7 @@ def preflight(config: RunConfig, store: Path, cache: EmbeddingCache, max_cells: 
         )
     check_store_path(store)
     cache.check_writable()
-    logs = store.resolve().parent / ".musicbench" / "logs"
+    logs = state_folder(store) / "logs"
     probe_writable(logs, "The run log folder", "Put the store in a writable folder")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     return logs / f"run-{stamp}-{os.getpid()}.log"
