@@ -12,7 +12,9 @@ from rich.table import Table
 from musicbench import MISSING_LABEL, Registry
 from musicbench.benchmark.cli.common import out, plugin_options
 from musicbench.benchmark.planning.datasets import load_dataset
-from musicbench.benchmark.planning.params import check_params, parse_assignments
+from musicbench.benchmark.planning.params import parse_assignments
+from musicbench.plugins.datasets import suite
+from musicbench.resolution import check_params
 
 # Of the built-in plugins only this one registers datasets: the others (torch, umap)
 # are not imported to list or load a dataset. Installed and file plugins all load.
@@ -32,6 +34,27 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
     for entry in registry.entries("dataset"):
         table.add_row(escape(entry.name), escape(entry.source.plugin), escape(entry.summary()))
     out.print(table)
+    out.print(suite_table())
+
+
+def suite_table() -> Table:
+    """The published tables of the suite, from its definitions (nothing is loaded)."""
+    folder = suite.data_dir()
+    table = Table(title=f"dataset suite (files in {escape(str(folder))}; suites: {', '.join(sorted(suite.SUITES))})")
+    for column in ("name", "rows", "classes", "features", "label", "file", "from"):
+        table.add_column(column, justify="right" if column in ("rows", "classes", "features") else "left")
+    for spec in suite.ENTRIES:
+        present = (folder / spec.file).is_file()
+        table.add_row(
+            escape(spec.name),
+            f"{spec.rows:,}",
+            str(spec.classes),
+            str(spec.features),
+            f"{spec.label_kind} ({escape(spec.primary_label)})",
+            escape(spec.file) + ("" if present else " [bold red](absent)[/]"),
+            escape(spec.provenance),
+        )
+    return table
 
 
 @datasets.command("show")
@@ -42,11 +65,26 @@ def datasets(ctx: click.Context, registry: Registry) -> None:
 )
 @plugin_options(builtins=DATASET_PLUGINS)
 def show(name: str, path: str | None, params: tuple[str, ...], registry: Registry) -> None:
-    """Load a dataset and show its size, features, modalities and label counts."""
-    loader = registry.get("dataset", name).factory
-    dataset = load_dataset(registry, name, parse_assignments(params, "dataset parameter", loader), path)
+    """Load a dataset and show its size, features, modalities and label counts.
+
+    A suite dataset (``bench datasets`` lists them) is read from its file name in
+    ``$MUSICBENCH_DATA_DIR`` unless ``--data`` names the file, and its sha256 is checked;
+    ``--data`` with a name that is also a loader (``gtzan``) uses that loader.
+    """
     # Every name and value here comes from a plugin or a user's file: printed as text.
     say = functools.partial(out.print, markup=False, highlight=False, soft_wrap=True)
+    # A name that is also a loader of its own (gtzan) reads a file the user names with
+    # that loader, named after the file; without --data it is the published table.
+    own_loader = name in registry.names("dataset") and not registry.get("dataset", name).module.endswith(".published")
+    if name in suite.SUITES["music"] and not params and not (path and own_loader):
+        spec = suite.entry(name)
+        file = path or str(suite.default_path(name))
+        dataset = load_dataset(registry, suite.LOADER, {"entry": name}, file)
+        say(f"{spec.name}: {spec.provenance}; {spec.label_kind} labels; file {file}")
+        say(f"published sha256: {spec.sha256}")
+    else:
+        loader = registry.get("dataset", name).factory
+        dataset = load_dataset(registry, name, parse_assignments(params, "dataset parameter", loader), path)
     say(f"{dataset.name}: {dataset.n_tracks:,} tracks x {len(dataset.feature_names)} features")
     say(f"features: {', '.join(dataset.feature_names)}")
     say(f"modalities: {', '.join(dataset.modalities)}")

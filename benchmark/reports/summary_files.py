@@ -5,70 +5,121 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import math
 
-from musicbench.benchmark.reports.summary import ALPHA, Summary
+from musicbench.benchmark.reports.summary import ALPHA, Comparison, Summary
 from musicbench.benchmark.reports.text import md_escape
 
 METHOD = (
-    "Each dataset is ranked as its leaderboard ranks it (ranking metric per dataset below; ties from the paired "
-    "bootstrap over tracks). Mean rank: average over datasets of each entry's rank among the entries shown "
-    "(1 is best; equal scores share the average rank). Win/tie/loss: against every other entry on every "
-    "dataset, where a tie is a shared leaderboard rank. The Friedman test asks whether the mean ranks differ at "
-    f"all; the critical-difference diagram (Nemenyi post-hoc test, alpha {ALPHA}; Demšar 2006) joins by a bar "
-    "entries that are not significantly different."
+    "Encoders are compared across datasets, each dataset scored by its leaderboard's ranking metric. Each cell "
+    "shows the raw score (the mean over seeds) and, in parentheses, the score relative to the dataset's "
+    "references, (score - chance) / (ceiling - chance): 0 is what clusters of the same sizes score by chance, 1 "
+    "the supervised ceiling. Mean rank: average over datasets of each encoder's rank (1 is best). The Friedman "
+    "test asks whether the ranks differ at all; the Wilcoxon signed-rank test compares every pair of encoders "
+    f"over the datasets, with Holm's correction for the number of pairs (alpha {ALPHA}; Benavoli et al. 2016). "
+    "The critical-difference diagram joins by a bar the encoders that no corrected test separates."
 )
+PICTURES = {"fixed": "summary-cd.png", "best": "summary-cd-best.png"}
+
+
+def _number(value: float, digits: int = 4) -> str:
+    return "" if math.isnan(value) else f"{value:.{digits}f}"
 
 
 def _header(summary: Summary) -> list[str]:
-    return ["mean rank", "encoder", "clusterer", *summary.datasets, "wins", "ties", "losses"]
+    return ["mean rank", "encoder", "mean normalised", "mean probe accuracy", *summary.datasets]
 
 
-def _rows(summary: Summary) -> list[list[str]]:
-    return [
-        [
-            f"{r.mean_rank:.2f}",
-            r.encoder,
-            r.clusterer,
-            *(f"{r.scores[d]:.4f}" for d in summary.datasets),
-            str(r.wins),
-            str(r.ties),
-            str(r.losses),
-        ]
-        for r in summary.rows
-    ]
+def _rows(summary: Summary, comparison: Comparison) -> list[list[str]]:
+    rows = []
+    for r in comparison.rows:
+        cells = []
+        for d in summary.datasets:
+            relative = "" if math.isnan(r.normalized[d]) else f"{r.normalized[d]:.2f}"
+            extra = ", ".join(filter(None, [relative, r.clusterers[d] if comparison.key == "best" else ""]))
+            cells.append(f"{r.scores[d]:.4f}" + (f" ({extra})" if extra else ""))
+        rows.append([f"{r.mean_rank:.2f}", r.encoder, _number(r.mean_normalized, 3), _number(r.mean_probe, 3), *cells])
+    return rows
 
 
-def friedman_text(summary: Summary) -> str:
-    if summary.friedman is None:
-        return "Friedman test: not run (" + " ".join(summary.notes) + ")"
-    statistic, p = summary.friedman
-    verdict = "the mean ranks differ" if p < ALPHA else "no evidence that the mean ranks differ"
+def scope_text(summary: Summary) -> str:
+    """How many datasets the summary covers and which encoders each comparison left out."""
+    text = f"The suite has {len(summary.datasets)} datasets: {', '.join(summary.datasets)}."
+    for c in summary.comparisons:
+        if c.left_out:
+            gone = "; ".join(f"{e} (no score on {', '.join(where)})" for e, where in sorted(c.left_out.items()))
+            text += f" Left out of '{c.key}': {gone}."
+        else:
+            text += f" Nothing is left out of '{c.key}'."
+    return text
+
+
+def friedman_text(summary: Summary, comparison: Comparison) -> str:
+    if comparison.friedman is None:
+        return "Friedman test: not run (" + " ".join(comparison.notes) + ")"
+    statistic, p = comparison.friedman
+    verdict = "the ranks differ" if p < ALPHA else "no evidence that the ranks differ"
     return (
-        f"Friedman test over {len(summary.datasets)} datasets and {len(summary.rows)} entries: "
+        f"Friedman test over {len(summary.datasets)} datasets and {len(comparison.rows)} encoders: "
         f"chi-square {statistic:.3f}, p = {p:.3g} ({verdict} at alpha {ALPHA})."
     )
 
 
-def _left_out(summary: Summary) -> list[str]:
-    return [f"{label} (missing on {', '.join(where)})" for label, where in sorted(summary.left_out.items())]
-
-
-def to_markdown(summary: Summary, picture: str | None) -> str:
-    lines = ["# musicbench summary across datasets", "", md_escape(METHOD), ""]
-    lines += [
-        "Datasets and ranking metric: "
-        + "; ".join(f"{md_escape(d)}: {md_escape(m)}" for d, m in summary.metrics.items())
-        + ".",
-        "",
+def pairs_text(comparison: Comparison) -> str:
+    """The pairs that the Holm-corrected Wilcoxon tests separate, in words."""
+    if comparison.holm is None:
+        return ""
+    labels = list(comparison.holm.index)
+    separated = [
+        f"{a} > {b} (p = {comparison.holm.loc[a, b]:.3g})"
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if comparison.holm.loc[a, b] < ALPHA
     ]
-    header = [md_escape(h) for h in _header(summary)]
-    lines += ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in _rows(summary)]
-    lines += ["", md_escape(friedman_text(summary)), ""]
-    if picture:
-        lines += [f"![critical-difference diagram]({picture})", ""]
-    if summary.left_out:
-        lines += ["Left out (no score on every dataset): " + md_escape("; ".join(_left_out(summary))) + ".", ""]
+    found = (
+        "Separated pairs (Holm-adjusted p): " + "; ".join(separated) + "."
+        if separated
+        else ("No pair of encoders is separated after Holm's correction.")
+    )
+    return " ".join([found, *(n for n in comparison.notes)])
+
+
+def _matrix(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
+    assert comparison.holm is not None
+    labels = list(comparison.holm.index)
+    rows = [[a, *("" if a == b else f"{comparison.holm.loc[a, b]:.3g}" for b in labels)] for a in labels]
+    return ["Holm-adjusted p", *labels], rows
+
+
+def _references(summary: Summary) -> tuple[list[str], list[list[str]]]:
+    def shown(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    rows = [
+        [d, summary.metrics[d], str(summary.classes[d] or ""), shown(summary.chance[d]), shown(summary.ceiling[d])]
+        for d in summary.datasets
+    ]
+    return ["dataset", "ranking metric", "classes", "chance", "ceiling"], rows
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(md_escape(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
+
+
+def to_markdown(summary: Summary, pictures: dict[str, str | None]) -> str:
+    lines = ["# musicbench summary across datasets", "", md_escape(METHOD), "", md_escape(scope_text(summary)), ""]
+    lines += [*_md_table(*_references(summary)), ""]
+    lines += [md_escape(n) for n in summary.notes] + ([""] if summary.notes else [])
+    for c in summary.comparisons:
+        lines += [f"## {md_escape(c.title)}", ""]
+        lines += [*_md_table(_header(summary), _rows(summary, c)), ""]
+        lines += [md_escape(friedman_text(summary, c)), ""]
+        lines += [md_escape(pairs_text(c)), ""] if c.holm is not None else []
+        if c.holm is not None:
+            lines += [*_md_table(*_matrix(c)), ""]
+        if pictures.get(c.key):
+            lines += [f"![critical-difference diagram, {c.key}]({pictures[c.key]})", ""]
     lines += ["Generated by `bench summary` from the result stores only.", ""]
     return "\n".join(lines)
 
@@ -76,50 +127,54 @@ def to_markdown(summary: Summary, picture: str | None) -> str:
 def to_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(
-        [
-            "mean_rank",
-            "encoder",
-            "clusterer",
-            *(f"{d} score" for d in summary.datasets),
-            *(f"{d} rank" for d in summary.datasets),
-            "wins",
-            "ties",
-            "losses",
-        ]
-    )
-    for r in summary.rows:
-        writer.writerow(
-            [
-                f"{r.mean_rank:.6g}",
-                r.encoder,
-                r.clusterer,
-                *(f"{r.scores[d]:.6g}" for d in summary.datasets),
-                *(f"{r.ranks[d]:g}" for d in summary.datasets),
-                r.wins,
-                r.ties,
-                r.losses,
-            ]
-        )
+    per_dataset = [
+        f"{d} {what}"
+        for d in summary.datasets
+        for what in ("score", "normalised", "rank", "clusterer", "probe_accuracy")
+    ]
+    writer.writerow(["comparison", "encoder", "mean_rank", "mean_normalised", "mean_probe_accuracy", *per_dataset])
+    for c in summary.comparisons:
+        for r in c.rows:
+            values = []
+            for d in summary.datasets:
+                values += [f"{r.scores[d]:.6g}", _number(r.normalized[d], 6), f"{r.ranks[d]:g}", r.clusterers[d]]
+                values.append(_number(r.probe.get(d, math.nan), 6))
+            row = [c.key, r.encoder, f"{r.mean_rank:.6g}", _number(r.mean_normalized, 6), _number(r.mean_probe, 6)]
+            writer.writerow(row + values)
     return buffer.getvalue()
 
 
-def to_html(summary: Summary, picture: bytes | None) -> str:
+def to_html(summary: Summary, pictures: dict[str, bytes | None]) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
         loader=PackageLoader("musicbench.benchmark.reports", "templates"),
         autoescape=select_autoescape(default=True),
     )
-    image = base64.b64encode(picture).decode("ascii") if picture else None
+    sections = []
+    for c in summary.comparisons:
+        image = pictures.get(c.key)
+        header, rows = _matrix(c) if c.holm is not None else ([], [])
+        sections.append(
+            {
+                "key": c.key,
+                "title": c.title,
+                "header": _header(summary),
+                "rows": _rows(summary, c),
+                "friedman": friedman_text(summary, c),
+                "pairs": pairs_text(c),
+                "matrix_header": header,
+                "matrix_rows": rows,
+                "image": base64.b64encode(image).decode("ascii") if image else None,
+            }
+        )
+    ref_header, ref_rows = _references(summary)
     return env.get_template("summary.html.j2").render(
         title="musicbench summary across datasets",
         method=METHOD,
-        metrics=summary.metrics,
-        header=_header(summary),
-        rows=_rows(summary),
-        friedman=friedman_text(summary),
-        image=image,
-        left_out=_left_out(summary),
-        numeric_from=3,
+        scope=scope_text(summary),
+        notes=summary.notes,
+        ref_header=ref_header,
+        ref_rows=ref_rows,
+        sections=sections,
     )

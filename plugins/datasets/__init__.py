@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from musicbench import hookimpl
+from musicbench.plugins.datasets.suite import ENTRIES, LOADER
 
 # Registered by name, so that listing datasets imports no pandas or scikit-learn. Each
 # description is its class docstring's first line (tests/plugins/datasets checks it).
@@ -29,6 +30,22 @@ def register_datasets(register: Any) -> None:
         description="GTZAN clips: 57 librosa features, 10 genres of 100 clips (30 s file).",
     )
     register("csv", f"{HERE}.csv:CsvDataset", description="A CSV file of your own.")
+    register(
+        LOADER,
+        f"{HERE}.published:PublishedDataset",
+        description="A published table of the dataset suite (``bench datasets`` lists them).",
+    )
+    # Each suite entry under its own name too, where no loader has it (gtzan is both the
+    # loader and the entry: the loader reads the same file, with the same fingerprint).
+    taken = {"synthetic", "spotify", "gtzan", "csv", "audio", LOADER}
+    for spec in ENTRIES:
+        if spec.name not in taken:
+            register(
+                spec.name,
+                f"{HERE}.published:PublishedDataset",
+                defaults={"entry": spec.name},
+                description=spec.description,
+            )
     register(
         "audio",
         f"{HERE}.audio:AudioDataset",

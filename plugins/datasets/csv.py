@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -105,6 +106,19 @@ class CsvDataset(LoaderBase):
     def load(self) -> Dataset:
         if self.path is None:
             raise ConfigError("csv: pass the file with --data PATH.")
+        if not column_names(self.labels):
+            raise ConfigError("csv: give at least one label column (labels=...).")
+        path = resolve_path(self.path, "", "csv")
+        return self.from_frame(read_table(path, "csv", encoding=self.encoding, sep=self.sep), path)
+
+    def from_frame(
+        self, frame: pd.DataFrame, path: Path, notes: Sequence[str] = (), extra: Mapping[str, Any] | None = None
+    ) -> Dataset:
+        """The dataset of ``frame``, read from ``path``: :meth:`load` after reading.
+
+        A loader that repairs a file first (:mod:`.published`) passes its ``notes`` and,
+        in ``extra``, the repair rules, which enter the fingerprint.
+        """
         # Column names are text in the file: a name given as a number (-P labels=2019)
         # or as one string must still mean that column, never its characters.
         labels, texts = column_names(self.labels), column_names(self.text_columns)
@@ -112,12 +126,8 @@ class CsvDataset(LoaderBase):
         wanted = None if self.features is None else column_names(self.features)
         drop = column_names(self.drop_features)
         id_column = None if self.id_column is None else str(self.id_column)
-        if not labels:
-            raise ConfigError("csv: give at least one label column (labels=...).")
-        path = resolve_path(self.path, "", "csv")
-        frame = read_table(path, "csv", encoding=self.encoding, sep=self.sep)
         non_features = {*labels, *texts, *context, *([id_column] if id_column else [])}
-        notes: list[str] = []
+        notes = list(notes)
         require_columns(frame, [*sorted(non_features), *(wanted or [])], path, "csv")
         if wanted is None:
             # A mostly-numeric column is a feature, so a stray bad value in it is
@@ -126,7 +136,7 @@ class CsvDataset(LoaderBase):
             skipped = [c for c in frame.columns if c not in non_features and c not in available]
             if skipped:  # never silently: a decimal comma or a placeholder would hide a feature
                 listing = ", ".join(map(repr, skipped[:12])) + (" ..." if len(skipped) > 12 else "")
-                notes = [
+                notes += [
                     f"left out {len(skipped)} non-numeric column(s): {listing} (name them with -P features=... to use them)"
                 ]
         else:
@@ -139,7 +149,7 @@ class CsvDataset(LoaderBase):
                     f"not a feature; pass -P id_column={column} to use it as the id, or -P features=... to keep it"
                 )
         features = select_features(available, wanted, drop, "csv")
-        extra = {}
+        extra = dict(extra or {})
         if self.lyrics_dir is not None:
             frame = _with_sidecar_lyrics(frame, self.lyrics_dir, self.id_column, texts)
             # The fingerprint hashes the CSV only: the sidecars' content must enter it too.

@@ -34,24 +34,31 @@ def test_one_config_runs_every_dataset_and_grid_point_into_one_store(two_dataset
     assert proc.stdout.count("wrote ") == 9  # a line per file: .html, .md, .csv of each
 
 
-def test_summary_ranks_across_datasets_with_friedman_and_cd_diagram(two_dataset_store, tmp_path):
+def test_summary_compares_encoders_across_datasets(two_dataset_store, tmp_path):
     proc = bench("summary", "--store", two_dataset_store, "--output", tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "summary-cd.png").read_bytes().startswith(b"\x89PNG")
     markdown = (tmp_path / "summary.md").read_text()
-    assert "Friedman test over 3 datasets and 4 entries: chi-square" in markdown
+    assert "The suite has 3 datasets" in markdown
+    # Two encoders: no Friedman test and no diagram, and the summary says why.
+    assert "Friedman test: not run" in markdown and not (tmp_path / "summary-cd.png").exists()
     with open(tmp_path / "summary.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 4
-    ranks = [float(r["mean_rank"]) for r in rows]
-    assert ranks == sorted(ranks) and sum(ranks) == pytest.approx(1 + 2 + 3 + 4)  # mean ranks of 4 entries
-    for r in rows:  # every entry meets the 3 others on 3 datasets
-        assert int(r["wins"]) + int(r["ties"]) + int(r["losses"]) == 9
+    assert sorted((r["comparison"], r["encoder"]) for r in rows) == [
+        ("best", "pca"),
+        ("best", "raw"),
+        ("fixed", "pca"),
+        ("fixed", "raw"),
+    ]
+    for r in rows:
+        ranks = [float(v) for k, v in r.items() if k.endswith(" rank")]
+        assert len(ranks) == 3 and all(rank in (1.0, 1.5, 2.0) for rank in ranks)
+        if r["comparison"] == "fixed":
+            assert all(v == "kmeans" for k, v in r.items() if k.endswith(" clusterer"))
     page = (tmp_path / "summary.html").read_text()
-    assert page.count("<script") == 1 and "data:image/png;base64," in page
+    assert page.count("<script") == 1
 
 
-def test_summary_leaves_out_entries_missing_somewhere(two_dataset_store, tmp_path):
+def test_summary_leaves_out_encoders_missing_somewhere(two_dataset_store, tmp_path):
     extra = tmp_path / "extra.sqlite"
     proc = bench(
         "run",
@@ -74,8 +81,10 @@ def test_summary_leaves_out_entries_missing_somewhere(two_dataset_store, tmp_pat
     )
     assert proc.returncode == 0, proc.stderr
     result = summarize([str(two_dataset_store), str(extra)])
-    assert "raw x agglomerative" in result.left_out and len(result.rows) == 0
-    assert result.notes and result.friedman is None
+    fixed, best = result.comparisons
+    assert len(result.datasets) == 4 and not fixed.rows and set(fixed.left_out) == {"raw", "pca"}
+    assert fixed.notes and fixed.friedman is None
+    assert [r.encoder for r in best.rows] == ["raw"] and list(best.left_out) == ["pca"]
 
 
 def test_summary_refuses_a_missing_store(tmp_path):
