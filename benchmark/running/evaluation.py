@@ -3,8 +3,9 @@
 Result names say what was measured: ``nmi[genre]`` is an external metric against
 the ``genre`` label, ``silhouette@reference`` an internal metric in the dataset's
 preprocessed feature space (comparable across encoders), ``silhouette@latent`` the
-same in the encoder's own space (not comparable across encoders), and
-``n_clusters`` a partition figure.
+same in the encoder's own space (not comparable across encoders), ``n_clusters``
+a partition figure, and ``probe_accuracy[genre]`` an embedding metric (the
+embedding alone, whatever its clusters).
 
 Noise and missing labels, the one place they are decided:
 
@@ -20,6 +21,12 @@ Noise and missing labels, the one place they are decided:
   ``sample_size`` rows that depends only on the dataset's size, so every cell of a
   dataset is measured on the same tracks (:func:`evaluation_sample`); noise is
   removed from the sample. External and partition metrics use every row.
+* **Embedding metrics** (the linear probe) depend on the embedding and a label
+  column, not on the clusters: each is computed once per embedding (memoised in
+  the process by the embedding's digest, see :func:`label_memo.embedding_digest`),
+  on the known-label rows, at most ``EMBEDDING_SAMPLE_SIZE`` of them in a fixed
+  seeded stratified sample; every cell of that embedding stores the same figure
+  and its ``n_rows``.
 * **Undefined values** (one cluster for silhouette, a single-class label...) are
   NaN with the metric's reason (:class:`registry.MetricUndefined`), never an error.
 """
@@ -27,6 +34,7 @@ Noise and missing labels, the one place they are decided:
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,12 +42,17 @@ import numpy as np
 import pandas as pd
 
 from musicbench import MISSING_LABEL, Dataset, MetricSpec, MetricUndefined
+from musicbench.benchmark.running.label_memo import embedding_digest
 from musicbench.errors import DataError
 
 DEFAULT_SAMPLE_SIZE = 10_000
 """Internal metrics on more points than this use a fixed seeded sample."""
 SAMPLE_SEED = 20_240_601
 NOISE = -1
+EMBEDDING_SAMPLE_SIZE = 5_000
+"""Embedding metrics (a cross-validated probe) use at most this many rows, stratified."""
+EMBEDDING_MEMO_ENTRIES = 256
+_embedding_memo: OrderedDict[tuple[str, ...], tuple[float, str | None, int]] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,38 @@ def evaluation_sample(n_tracks: int, size: int = DEFAULT_SAMPLE_SIZE) -> np.ndar
         return None
     rng = np.random.default_rng(SAMPLE_SEED)
     return np.sort(rng.choice(n_tracks, size=size, replace=False))
+
+
+def stratified_sample(codes: np.ndarray, size: int = EMBEDDING_SAMPLE_SIZE) -> np.ndarray:
+    """Sorted rows of a fixed seeded sample of at most ``size`` rows, each class
+    keeping its share (at least one row); all rows when there are few enough."""
+    n = len(codes)
+    if n <= size:
+        return np.arange(n)
+    rng = np.random.default_rng(SAMPLE_SEED)
+    chosen = []
+    for code in np.unique(codes):
+        members = np.flatnonzero(codes == code)
+        take = max(1, int(round(len(members) * size / n)))
+        chosen.append(rng.choice(members, size=min(take, len(members)), replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def _embedding_metric(
+    spec: MetricSpec, embedding: np.ndarray, digest: str, label: str, codes: np.ndarray, known: np.ndarray
+) -> tuple[float, str | None, int]:
+    """``spec`` on the embedding's known-label rows (sampled), once per embedding and label."""
+    key = (digest, spec.name, label, embedding_digest(codes))
+    found = _embedding_memo.get(key)
+    if found is None:
+        rows = stratified_sample(codes, EMBEDDING_SAMPLE_SIZE)
+        value, reason = _call(spec, embedding[known][rows], codes[rows])
+        found = (value, reason, len(rows))
+        _embedding_memo[key] = found
+        while len(_embedding_memo) > EMBEDDING_MEMO_ENTRIES:
+            _embedding_memo.popitem(last=False)
+    _embedding_memo.move_to_end(key)
+    return found
 
 
 def known_label_rows(truth: np.ndarray) -> np.ndarray:
@@ -131,6 +176,8 @@ def evaluate(
     reason: str | None
     external = [s for s in metrics if s.scope == "external"]
     internal = [s for s in metrics if s.scope == "internal"]
+    on_embedding = [s for s in metrics if s.scope == "embedding"]
+    digest = embedding_digest(embedding) if on_embedding else ""
     for label, truth in dataset.labels.items():
         known = known_label_rows(truth)
         n_known = int(known.sum())
@@ -144,6 +191,15 @@ def evaluate(
                 value, reason = _call(spec, codes, labels[known])
             results[name] = MetricValue(
                 name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_known
+            )
+        for spec in on_embedding:
+            name = f"{spec.name}[{label}]"
+            if n_known == 0:
+                value, reason, n_rows = math.nan, f"no track has a known {label!r} label", 0
+            else:
+                value, reason, n_rows = _embedding_metric(spec, embedding, digest, label, codes, known)
+            results[name] = MetricValue(
+                name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_rows
             )
     if internal:
         rows = evaluation_sample(dataset.n_tracks, sample_size)

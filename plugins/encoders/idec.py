@@ -23,8 +23,12 @@ from torch import nn
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.estimator import NeuralEncoder
-from musicbench.plugins.encoders.core.training import History, train
+from musicbench.plugins.encoders.core.training import IDEC_TRAINING, History, train
 from musicbench.plugins.encoders.vae import Batch, VAEModule
+
+CLUSTERING_EPOCHS = 10
+"""Upper bound on the clustering stage's epochs (``tol`` may stop it sooner); chosen
+on the development split with ``gamma`` (see the class docstring)."""
 
 
 def student_t_assignment(z: torch.Tensor, centres: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
@@ -77,7 +81,7 @@ class IDEC(NeuralEncoder):
         Number of clusters K; ``None`` uses the number of classes of the dataset's
         primary label (the number of genres), as VaDE does.
     gamma : float
-        Weight of the clustering loss (0.1 in the paper).
+        Weight of the clustering loss (0.1 in the paper; see Notes for 1.0).
     pretrain_epochs : int
         Autoencoder epochs before the centres are placed by KMeans.
     update_interval : int
@@ -85,11 +89,13 @@ class IDEC(NeuralEncoder):
     tol : float
         Stop when fewer than this share of tracks change cluster between updates
         (0.001 in the paper).
-    hidden_sizes, latent_dim, epochs, batch_size, learning_rate, validation_fraction,
+    epochs : int
+        Most epochs of the clustering stage (``CLUSTERING_EPOCHS``), which runs until
+        ``tol`` or ``epochs``.
+    hidden_sizes, latent_dim, batch_size, learning_rate, validation_fraction,
     patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.AutoEncoder`; ``validation_fraction`` and
-        ``patience`` apply to the pretraining, the clustering stage runs until ``tol``
-        or ``epochs``.
+        ``patience`` apply to the pretraining only.
 
     Attributes
     ----------
@@ -97,6 +103,19 @@ class IDEC(NeuralEncoder):
         The K used.
     labels_ : ndarray of shape (n_tracks,)
         The model's cluster of each training track.
+
+    Notes
+    -----
+    ``gamma`` and ``epochs`` were chosen on the development split (synthetic,
+    TidyTuesday, GTZAN; 3 seeds) by ``tests/speed/own_clusters.py``, for the issue-20
+    target: own clusters within 0.01 NMI of KMeans on the same codes. With the
+    paper's gamma = 0.1 and 20 clustering epochs the own clusters trailed KMeans by
+    0.015 on GTZAN: the centres drift away from where KMeans would put them as the
+    stage runs on. Fewer epochs narrowed the gap (5 or 10: within 0.01 on the real
+    development sets); gamma = 1.0 with 10 epochs kept every development gap at or
+    below 0.006 (plausibly it needs the larger weight because our reconstruction term
+    is a Gaussian likelihood summed over all features, not the paper's mean error). The held-out datasets are
+    only reported, in that script's docstring.
     """
 
     variational = False
@@ -104,17 +123,17 @@ class IDEC(NeuralEncoder):
     def __init__(
         self,
         n_clusters: int | None = None,
-        gamma: float = 0.1,
-        pretrain_epochs: int = 20,
+        gamma: float = 1.0,
+        pretrain_epochs: int = IDEC_TRAINING.epochs,
         update_interval: int = 1,
         tol: float = 0.001,
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
-        epochs: int = 20,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
-        validation_fraction: float = 0.1,
-        patience: int | None = 3,
+        epochs: int = CLUSTERING_EPOCHS,
+        batch_size: int = IDEC_TRAINING.batch_size,
+        learning_rate: float = IDEC_TRAINING.learning_rate,
+        validation_fraction: float = IDEC_TRAINING.validation_fraction,
+        patience: int | None = IDEC_TRAINING.patience,
         n_threads: int | None = None,
         random_state: int | None = None,
     ) -> None:

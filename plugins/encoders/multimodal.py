@@ -22,6 +22,7 @@ from musicbench.contracts import AUDIO, TEXT_MODALITIES, Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.blocks import GaussianDecoder, GaussianEncoder, mlp, reparameterize
 from musicbench.plugins.encoders.core.losses import gaussian_nll
+from musicbench.plugins.encoders.core.training import LONG_TRAINING
 from musicbench.plugins.encoders.modalities import Featurizers, check_modalities, resolve
 from musicbench.plugins.encoders.text import TEXT
 from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
@@ -48,10 +49,14 @@ class MultimodalModule(VAEModule):
         fusion: str,
         weights: Sequence[float],
         modality_dropout: float = 0.0,
+        free_bits: float = 0.0,
+        kl_warmup: int = 0,
     ) -> None:
         nn.Module.__init__(self)  # the VAE's single-input encoder and decoder are not wanted
         self.beta = float(beta)
-        self.free_bits = 0.0
+        self.free_bits = float(free_bits)
+        self.kl_warmup = int(kl_warmup)
+        self.kl_weight = 1.0
         self.fusion = fusion
         self.weights = [float(w) for w in weights]
         self.modality_dropout = float(modality_dropout)
@@ -106,7 +111,7 @@ class MultimodalModule(VAEModule):
             present = present * keep
         mean, log_var = self.posterior(batch, present)
         z = reparameterize(mean, log_var, generator)
-        return self.reconstruction(batch, z).mean() + self.beta * self.kl_term(mean, log_var, z)
+        return self.reconstruction(batch, z).mean() + self.beta * self.kl_weight * self.kl_term(mean, log_var, z)
 
 
 class MultimodalVAE(VAE):
@@ -141,8 +146,8 @@ class MultimodalVAE(VAE):
         (2 to 5 words, a weak signal that otherwise drowns the audio).
     modality_dropout : float
         Probability of hiding each non-audio expert from a training row.
-    hidden_sizes, latent_dim, beta, learn_scale, epochs, batch_size, learning_rate,
-    validation_fraction, patience, n_threads, random_state
+    hidden_sizes, latent_dim, beta, learn_scale, free_bits, kl_warmup, epochs, batch_size,
+    learning_rate, validation_fraction, patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.VAE`.
 
     Attributes
@@ -163,11 +168,13 @@ class MultimodalVAE(VAE):
         latent_dim: int = 8,
         beta: float = 0.1,
         learn_scale: bool = False,
-        epochs: int = 30,
-        batch_size: int = 256,
-        learning_rate: float = 3e-3,
-        validation_fraction: float = 0.1,
-        patience: int | None = 5,
+        free_bits: float = 0.0,
+        kl_warmup: int = 0,
+        epochs: int = LONG_TRAINING.epochs,
+        batch_size: int = LONG_TRAINING.batch_size,
+        learning_rate: float = LONG_TRAINING.learning_rate,
+        validation_fraction: float = LONG_TRAINING.validation_fraction,
+        patience: int | None = LONG_TRAINING.patience,
         n_threads: int | None = None,
         random_state: int | None = None,
     ) -> None:
@@ -182,6 +189,8 @@ class MultimodalVAE(VAE):
             latent_dim=latent_dim,
             beta=beta,
             learn_scale=learn_scale,
+            free_bits=free_bits,
+            kl_warmup=kl_warmup,
             epochs=epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -230,6 +239,8 @@ class MultimodalVAE(VAE):
             self.fusion,
             weights,
             self.modality_dropout,
+            self.free_bits,
+            self.kl_warmup,
         )
 
     def _weight(self, modality: str) -> float:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError, DataError
-from musicbench.plugins.datasets.tables import file_sha256
+from musicbench.hashing import file_sha256
 from musicbench.plugins.encoders.base import EncoderBase
 
 TABLE_SUFFIXES = (".csv", ".parquet")

@@ -1,9 +1,11 @@
 """VaDE: a VAE with a Gaussian-mixture prior (Jiang et al. 2017), encoder and clusterer in one.
 
 Training follows the paper: pretrain the network as a deterministic autoencoder,
-fit a diagonal Gaussian mixture to the pretrained codes to initialise the prior,
-then train the full ELBO with the mixture KL. The same training loop runs both
-stages. Its own clusters are ``argmax_k p(c=k | z)`` at the posterior mean:
+initialise the mixture prior from the pretrained codes, then train the full ELBO
+with the mixture KL. The same training loop runs both stages. The paper fits a GMM
+for the start; by default the start here is KMeans (10 restarts) with uniform,
+fixed weights and one diagonal variance shared by every component, the settings
+under which the model keeps its clusters (see :class:`VaDE`). Its own clusters are ``argmax_k p(c=k | z)`` at the posterior mean:
 ``labels_`` for the training rows, :meth:`VaDE.predict` for any dataset.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 from torch import nn
@@ -20,7 +23,7 @@ from torch import nn
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.losses import mixture_kl, responsibilities
-from musicbench.plugins.encoders.core.training import History, train
+from musicbench.plugins.encoders.core.training import LONG_TRAINING, History, train
 from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
 
 LOG_VAR_BAND = 1.0
@@ -29,6 +32,15 @@ largest initial variances: a factor of e either way."""
 MIN_WEIGHT_SHARE = 0.2
 """Each mixture weight is at least this share of the uniform weight 1/K, so a
 component the GMM nearly emptied can still take tracks."""
+
+
+CLUSTERING_EPOCHS = 10
+"""Epochs of the full ELBO after pretraining (an upper bound: early stopping). Chosen
+on the development split with the mixture options (see the class docstring): the
+longer it trains, the further its own clusters fall behind KMeans on its codes
+(TidyTuesday, own minus KMeans NMI: -0.007 at 10 epochs, -0.019 at 30)."""
+MIXTURE_INITS = ("kmeans", "gmm")
+COVARIANCES = ("diag", "tied")
 
 
 class VaDEModule(VAEModule):
@@ -42,16 +54,19 @@ class VaDEModule(VAEModule):
         n_components: int,
         beta: float = 1.0,
         learn_scale: bool = False,
+        tied: bool = False,
     ) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, beta, learn_scale=learn_scale)
-        # The mixture weights stay at their (floored) GMM initialisation: learned,
-        # they drift to one dominant component. The component variances are learned
-        # within LOG_VAR_BAND of the GMM's range (the bounds are set after
+        self.n_components = n_components
+        # The mixture weights stay at their (uniform or floored) initialisation:
+        # learned, they drift to one dominant component. The component variances are
+        # learned within LOG_VAR_BAND of the initial range (the bounds are set after
         # pretraining): unbounded, the broadest component grew until it covered
-        # every track, which is how VaDE's own clusters collapsed to one.
+        # every track, which is how VaDE's own clusters collapsed to one. Tied, one
+        # row of variances serves every component, so none can outgrow the others.
         self.prior_logits = nn.Parameter(torch.zeros(n_components), requires_grad=False)
         self.prior_mean = nn.Parameter(torch.zeros(n_components, latent_dim))
-        self.prior_log_var = nn.Parameter(torch.zeros(n_components, latent_dim))
+        self.prior_log_var = nn.Parameter(torch.zeros(1 if tied else n_components, latent_dim))
         self.register_buffer("log_var_bounds", torch.tensor([-LOG_VAR_BAND, LOG_VAR_BAND]))
         self.pretraining = False
 
@@ -60,7 +75,7 @@ class VaDEModule(VAEModule):
         return (
             torch.log_softmax(self.prior_logits, dim=0),
             self.prior_mean,
-            torch.maximum(torch.minimum(self.prior_log_var, high), low),
+            torch.maximum(torch.minimum(self.prior_log_var, high), low).expand(self.n_components, -1),
         )
 
     def kl(self, mean: torch.Tensor, log_var: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
@@ -90,7 +105,18 @@ class VaDE(VAE):
         primary label (the number of genres).
     pretrain_epochs : int
         Autoencoder epochs before the mixture prior is initialised.
-    hidden_sizes, latent_dim, beta, learn_scale, epochs, batch_size, learning_rate,
+    mixture_init : {"kmeans", "gmm"}
+        How the prior starts on the pretrained codes: KMeans (10 restarts; each
+        component gets its cluster's mean and variance) or a diagonal GMM (the paper).
+    uniform_weights : bool
+        Start the (never learned) mixture weights at 1/K instead of the initial
+        clusters' shares (which are floored at ``MIN_WEIGHT_SHARE / K``).
+    covariance : {"tied", "diag"}
+        One diagonal variance shared by all components (the pooled within-cluster
+        variance at the start), or one per component.
+    epochs : int
+        Full-ELBO epochs after pretraining (``CLUSTERING_EPOCHS``).
+    hidden_sizes, latent_dim, beta, learn_scale, batch_size, learning_rate,
     validation_fraction, patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.VAE`.
 
@@ -100,31 +126,52 @@ class VaDE(VAE):
         The K used.
     labels_ : ndarray of shape (n_tracks,)
         The model's cluster of each training track.
+
+    Notes
+    -----
+    ``mixture_init``, ``uniform_weights``, ``covariance`` and ``epochs`` were chosen
+    on the development split (synthetic, TidyTuesday, GTZAN; 3 seeds) by
+    ``tests/speed/own_clusters.py``, for the issue-20 target: own clusters use at
+    least K - 1 of K and score within 0.01 NMI of KMeans on the same codes. The paper's
+    recipe (GMM start, floored weights, per-component variances, 30 epochs) lost a
+    cluster on TidyTuesday and scored 0.029 below KMeans there (0.075 against 0.104);
+    the KMeans start with uniform weights narrowed that to 0.017, tied variances
+    closed GTZAN's gap (0.014 untied at 10 epochs, 0.005 tied) and 10 epochs instead
+    of 30 closed TidyTuesday's (0.019 to 0.007). The held-out datasets are only
+    reported, in that script's docstring.
     """
 
     def __init__(
         self,
         n_components: int | None = None,
         pretrain_epochs: int = 10,
+        mixture_init: str = "kmeans",
+        uniform_weights: bool = True,
+        covariance: str = "tied",
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         beta: float = 0.5,
         learn_scale: bool = False,
-        epochs: int = 30,
-        batch_size: int = 256,
-        learning_rate: float = 3e-3,
-        validation_fraction: float = 0.1,
-        patience: int | None = 5,
+        epochs: int = CLUSTERING_EPOCHS,
+        batch_size: int = LONG_TRAINING.batch_size,
+        learning_rate: float = LONG_TRAINING.learning_rate,
+        validation_fraction: float = LONG_TRAINING.validation_fraction,
+        patience: int | None = LONG_TRAINING.patience,
         n_threads: int | None = None,
         random_state: int | None = None,
     ) -> None:
         self.n_components = n_components
         self.pretrain_epochs = pretrain_epochs
+        self.mixture_init = mixture_init
+        self.uniform_weights = uniform_weights
+        self.covariance = covariance
         super().__init__(
             hidden_sizes=hidden_sizes,
             latent_dim=latent_dim,
             beta=beta,
             learn_scale=learn_scale,
+            free_bits=0.0,  # the mixture KL has no per-dimension floor: not a VaDE parameter
+            kl_warmup=0,
             epochs=epochs,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -140,6 +187,12 @@ class VaDE(VAE):
             raise ConfigError(
                 f"VaDE: n_components must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}."
             )
+        if self.mixture_init not in MIXTURE_INITS:
+            raise ConfigError(
+                f"VaDE: mixture_init must be one of {', '.join(MIXTURE_INITS)}, got {self.mixture_init!r}."
+            )
+        if self.covariance not in COVARIANCES:
+            raise ConfigError(f"VaDE: covariance must be one of {', '.join(COVARIANCES)}, got {self.covariance!r}.")
         self.n_components_ = int(k)
         super().fit(dataset)
         self.labels_ = self._assign(self._tensors(dataset))
@@ -147,7 +200,13 @@ class VaDE(VAE):
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
         return VaDEModule(
-            input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_components_, self.beta, self.learn_scale
+            input_dims[0],
+            tuple(self.hidden_sizes),
+            self.latent_dim,
+            self.n_components_,
+            self.beta,
+            self.learn_scale,
+            tied=self.covariance == "tied",
         )
 
     def _train(
@@ -158,16 +217,11 @@ class VaDE(VAE):
         module.pretraining = False
         with torch.no_grad():
             codes = module.embed(tuple(tensors)).double().numpy()
-        mixture = GaussianMixture(
-            self.n_components_, covariance_type="diag", random_state=rng.randint(np.iinfo(np.int32).max), reg_covar=1e-4
-        )
-        with threadpool_limits(self.n_threads or torch.get_num_threads()):  # see IDEC: busy machines
-            mixture.fit(codes)
-        weights = np.maximum(mixture.weights_, MIN_WEIGHT_SHARE / self.n_components_)
-        log_var = np.log(mixture.covariances_)
+        weights, means, variances = self._initial_mixture(codes, rng)
+        log_var = np.log(variances)
         with torch.no_grad():
             module.prior_logits.copy_(torch.from_numpy(np.log(weights / weights.sum())))
-            module.prior_mean.copy_(torch.from_numpy(mixture.means_))
+            module.prior_mean.copy_(torch.from_numpy(means))
             module.prior_log_var.copy_(torch.from_numpy(log_var))
             module.log_var_bounds.copy_(torch.tensor([log_var.min() - LOG_VAR_BAND, log_var.max() + LOG_VAR_BAND]))
             # The posterior's log-variance head was never trained (the autoencoder used
@@ -178,6 +232,31 @@ class VaDE(VAE):
             module.encoder.log_var.weight.zero_()
             module.encoder.log_var.bias.fill_(float(log_var.min()) - np.log(10.0))
         return super()._train(module, tensors, generator, rng)
+
+    def _initial_mixture(
+        self, codes: np.ndarray, rng: np.random.RandomState
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture weights (K,), means and diagonal variances (K, d) for the prior."""
+        k, seed = self.n_components_, rng.randint(np.iinfo(np.int32).max)
+        with threadpool_limits(self.n_threads or torch.get_num_threads()):  # see IDEC: busy machines
+            if self.mixture_init == "gmm":
+                mixture = GaussianMixture(k, covariance_type="diag", random_state=seed, reg_covar=1e-4).fit(codes)
+                weights, means, variances = mixture.weights_, mixture.means_, mixture.covariances_
+            else:
+                kmeans = KMeans(k, n_init=10, random_state=seed).fit(codes)
+                means, labels = kmeans.cluster_centers_, kmeans.labels_
+                weights = np.bincount(labels, minlength=k) / len(labels)
+                spread = codes.var(axis=0)  # for a cluster of one track, which has no variance of its own
+                variances = np.stack(
+                    [codes[labels == j].var(axis=0) if (labels == j).sum() > 1 else spread for j in range(k)]
+                )
+                variances = variances + 1e-4
+        if self.covariance == "tied":  # the pooled within-component variance
+            variances = (weights[:, None] * variances).sum(axis=0, keepdims=True) / weights.sum()
+        if self.uniform_weights:
+            weights = np.full(k, 1.0 / k)
+        weights = np.maximum(weights, MIN_WEIGHT_SHARE / k)
+        return weights / weights.sum(), means, variances
 
     def _extra_state(self) -> dict[str, int]:
         return {"n_components": self.n_components_}

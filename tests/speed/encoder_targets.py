@@ -51,7 +51,7 @@ TARGETS = {
             "beta-vae": "",
             "vade": "",
             "idec": "",
-            "multimodal-vae": 'modalities = ["audio+context", "audio+title"]',
+            "multimodal-vae": 'modalities = { grid = ["audio+context", "audio+title"] }',
         },
         "kmeans",
         1,

@@ -195,3 +195,55 @@ def test_a_metric_returning_nan_gets_a_reason(registry: Registry, cell) -> None:
     spec = MetricSpec("always_nan", lambda labels: float("nan"), higher_is_better=True, scope="partition")
     (value,) = evaluate([spec], dataset, embedding, labels).values()
     assert math.isnan(value.value) and value.reason == "the metric is undefined for this partition"
+
+
+def test_embedding_metrics_are_computed_once_per_embedding(registry: Registry, cell, monkeypatch) -> None:
+    from musicbench import MetricSpec
+    from musicbench.benchmark.running import evaluation
+
+    dataset, embedding, labels = cell
+    calls: list[int] = []
+
+    def counting_probe(X: np.ndarray, truth: np.ndarray) -> float:
+        calls.append(len(X))
+        return float(X.shape[1])
+
+    monkeypatch.setattr(evaluation, "_embedding_memo", type(evaluation._embedding_memo)())
+    spec = MetricSpec("counting_probe", counting_probe, higher_is_better=True, scope="embedding")
+    first = evaluate([spec], dataset, embedding, labels)
+    # another clustering of the same embedding: nothing is recomputed, the figure is the same
+    second = evaluate([spec], dataset, embedding.copy(), (labels + 1) % 4)
+    assert len(calls) == len(dataset.labels)  # once per label column, not per cell
+    assert first == second and first["counting_probe[genre]"].value == 3.0
+    assert first["counting_probe[genre]"].label == "genre"
+    evaluate([spec], dataset, embedding[:, :2].copy(), labels)  # a different embedding is computed
+    assert len(calls) == 2 * len(dataset.labels)
+
+
+def test_embedding_metrics_use_a_capped_stratified_sample(registry: Registry, cell, monkeypatch) -> None:
+    from musicbench import MetricSpec
+    from musicbench.benchmark.running import evaluation
+
+    dataset, embedding, labels = cell
+    seen: list[np.ndarray] = []
+    monkeypatch.setattr(evaluation, "EMBEDDING_SAMPLE_SIZE", 90)
+    monkeypatch.setattr(evaluation, "_embedding_memo", type(evaluation._embedding_memo)())
+    spec = MetricSpec("sizes", lambda X, truth: seen.append(truth) or 0.0, higher_is_better=True, scope="embedding")
+    results = evaluate([spec], dataset, embedding, labels)
+    genre = dataset.labels["genre"]
+    assert results["sizes[genre]"].n_rows == len(seen[0]) and abs(len(seen[0]) - 90) <= len(set(genre))
+    # every class keeps its share of the sample
+    full = np.unique(genre, return_counts=True)[1] / len(genre)
+    sampled = np.bincount(seen[0]) / len(seen[0])
+    assert np.allclose(np.sort(full), np.sort(sampled), atol=0.03)
+
+
+def test_the_probe_is_stored_for_every_label_column(registry: Registry, cell) -> None:
+    dataset, embedding, labels = cell
+    results = evaluate(registry.metrics(), dataset, embedding, labels)
+    for label in dataset.labels:
+        accuracy, probe_nmi = results[f"probe_accuracy[{label}]"], results[f"probe_nmi[{label}]"]
+        assert accuracy.higher_is_better and accuracy.reason is None and 0.0 < accuracy.value <= 1.0
+        assert 0.0 <= probe_nmi.value <= 1.0
+    chance = np.bincount(np.unique(dataset.labels["genre"], return_inverse=True)[1]).max() / dataset.n_tracks
+    assert results["probe_accuracy[genre]"].value > chance  # the embedding holds genre

@@ -29,5 +29,29 @@ def test_a_fitted_vae_reports_its_active_units(small_dataset: Dataset) -> None:
 
 def test_a_collapsed_posterior_warns(small_dataset: Dataset) -> None:
     with pytest.warns(PosteriorCollapseWarning, match="latent units are active"):
-        vae = VAE(beta=200.0, **QUICK).fit(small_dataset)
+        vae = VAE(beta=200.0, free_bits=0.0, **QUICK).fit(small_dataset)
     assert vae.active_units_ < vae.latent_dim / 2
+
+
+@pytest.mark.parametrize("name", ["vae", "beta-vae"])
+def test_the_defaults_prevent_collapse(registry, small_dataset: Dataset, name: str) -> None:
+    """What collapses without free bits keeps every unit with the registered defaults."""
+    entry = registry.get("encoder", name)
+    settings = {"epochs": 10, "random_state": 0, "n_threads": 1}
+    with pytest.warns(PosteriorCollapseWarning):
+        collapsed = entry.create(**settings, beta=8.0, free_bits=0.0).fit(small_dataset)
+    assert collapsed.active_units_ < collapsed.latent_dim / 2
+    kept = entry.create(**settings, beta=8.0).fit(small_dataset)
+    assert kept.active_units_ >= kept.latent_dim / 2
+    assert entry.create(**settings).fit(small_dataset).active_units_ == 8
+
+
+def test_kl_warmup_raises_the_kl_weight_linearly_and_keeps_only_full_objective_epochs(small_dataset: Dataset) -> None:
+    from musicbench.plugins.encoders.vae import VAEModule
+
+    module = VAEModule(4, (8,), 2, kl_warmup=4)
+    weights = [(module.start_epoch(e), module.kl_weight) for e in range(6)]
+    assert weights == [(True, 0.0), (True, 0.25), (True, 0.5), (True, 0.75), (False, 1.0), (False, 1.0)]
+    vae = VAE(kl_warmup=5, epochs=8, patience=1, **{k: v for k, v in QUICK.items() if k != "epochs"})
+    history = vae.fit(small_dataset).history_
+    assert history.best_epoch >= 5  # weights from a warm-up epoch are never the ones kept

@@ -28,6 +28,7 @@ def test_every_builtin_encoder_is_registered() -> None:
         "multimodal-vae",
         "vade",
         "idec",
+        "n2d",
         "precomputed",
     }
     assert expected <= set(ENCODERS)

@@ -32,3 +32,10 @@ def test_own_clusters_match_predict_and_count(small_dataset: Dataset) -> None:
 def test_bad_cluster_count_is_refused(small_dataset: Dataset) -> None:
     with pytest.raises(ConfigError, match="n_clusters"):
         IDEC(n_clusters=0, **QUICK).fit(small_dataset)
+
+
+@pytest.mark.parametrize(("tol", "clustering_epochs"), [(1.0, 1), (0.0, 3)])
+def test_tol_stops_the_clustering_stage(small_dataset: Dataset, tol: float, clustering_epochs: int) -> None:
+    # tol = 1: any update that leaves some track in place stops it; tol = 0: never stops
+    idec = IDEC(**{**QUICK, "tol": tol}).fit(small_dataset)
+    assert len(idec.history_.train_loss) == QUICK["pretrain_epochs"] + clustering_epochs

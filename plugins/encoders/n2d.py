@@ -1,0 +1,147 @@
+"""N2D (McConville et al. 2020): an autoencoder, UMAP of its code, then a Gaussian mixture.
+
+"Not too deep" clustering: the autoencoder learns a code, UMAP finds the manifold
+in it (its neighbourhood graph captures local structure that KMeans on the raw
+code misses), and a GMM clusters the UMAP embedding. ``transform`` returns the
+UMAP embedding; the model's own clusters are the mixture's: ``labels_`` (training
+rows) and :meth:`N2D.predict` (run as ``(own)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from musicbench.contracts import Dataset
+from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.base import EncoderBase
+from musicbench.plugins.encoders.classic import UMAPEncoder
+from musicbench.plugins.encoders.core.training import TRAINING
+from musicbench.plugins.encoders.vae import AutoEncoder
+
+
+class N2D(EncoderBase):
+    """Autoencoder -> UMAP -> GMM, an encoder that also clusters.
+
+    Parameters
+    ----------
+    n_clusters : int or None
+        Mixture components K; ``None`` uses the number of classes of the dataset's
+        primary label, as VaDE and IDEC do.
+    umap_dim : int or None
+        UMAP output size; ``None`` uses K (the paper's choice: one dimension per cluster).
+    n_neighbors : int
+        UMAP neighbours (20 in the paper; 15 is UMAP's own default).
+    min_dist : float
+        UMAP ``min_dist``; 0 packs clusters tightly, as the paper does.
+    hidden_sizes, latent_dim, epochs, batch_size, learning_rate, validation_fraction,
+    patience, n_threads, random_state
+        The autoencoder's, as for :class:`~plugins.encoders.vae.AutoEncoder` (the
+        shared :data:`~plugins.encoders.core.training.TRAINING` defaults; the paper's
+        defaults were not re-tuned here).
+
+    Attributes
+    ----------
+    autoencoder_ : AutoEncoder
+        The fitted autoencoder.
+    umap_ : UMAPEncoder
+        UMAP fitted on the autoencoder's code of the training tracks.
+    mixture_ : GaussianMixture
+        The mixture fitted on the UMAP embedding.
+    n_clusters_ : int
+        The K used.
+    labels_ : ndarray of shape (n_tracks,)
+        The model's cluster of each training track.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int | None = None,
+        umap_dim: int | None = None,
+        n_neighbors: int = 20,
+        min_dist: float = 0.0,
+        hidden_sizes: Sequence[int] = (64, 32),
+        latent_dim: int = 8,
+        epochs: int = TRAINING.epochs,
+        batch_size: int = TRAINING.batch_size,
+        learning_rate: float = TRAINING.learning_rate,
+        validation_fraction: float = TRAINING.validation_fraction,
+        patience: int | None = TRAINING.patience,
+        n_threads: int | None = None,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.umap_dim = umap_dim
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.hidden_sizes = hidden_sizes
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    def fit(self, dataset: Dataset) -> N2D:
+        audio = self._check_input(dataset, fitting=True)
+        k = self.n_clusters if self.n_clusters is not None else dataset.n_classes()
+        if not (isinstance(k, (int, np.integer)) and 1 <= k <= max(dataset.n_tracks, 1)):
+            raise ConfigError(
+                f"N2D: n_clusters must be an integer from 1 to the number of tracks ({dataset.n_tracks}), got {k!r}."
+            )
+        dim = self.umap_dim if self.umap_dim is not None else int(k)
+        if not (isinstance(dim, (int, np.integer)) and dim >= 1):
+            raise ConfigError(f"N2D: umap_dim must be a positive integer or None, got {self.umap_dim!r}.")
+        self.n_clusters_ = int(k)
+        rng = check_random_state(self.random_state)
+        seeds = rng.randint(np.iinfo(np.int32).max, size=3)
+        self.autoencoder_ = AutoEncoder(
+            hidden_sizes=self.hidden_sizes,
+            latent_dim=self.latent_dim,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            n_threads=self.n_threads,
+            random_state=int(seeds[0]),
+        ).fit(dataset)
+        codes = self._codes(dataset)
+        self.umap_ = UMAPEncoder(
+            n_components=int(dim), n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=int(seeds[1])
+        ).fit(codes)
+        manifold = self.umap_.transform(codes)
+        self.mixture_ = GaussianMixture(self.n_clusters_, covariance_type="full", random_state=int(seeds[2]))
+        with threadpool_limits(self.n_threads or 1):  # one cell per core, as IDEC's KMeans
+            self.mixture_.fit(manifold)
+            self.labels_ = self.mixture_.predict(manifold).astype(np.int64)
+        self.n_features_in_ = int(audio.shape[1])
+        return self
+
+    def _codes(self, dataset: Dataset) -> Dataset:
+        """The dataset with the autoencoder's code as its audio (what UMAP reads)."""
+        from dataclasses import replace
+
+        code = self.autoencoder_.transform(dataset)
+        return replace(dataset, audio=code, feature_names=tuple(f"code{i}" for i in range(code.shape[1])))
+
+    def transform(self, dataset: Dataset) -> np.ndarray:
+        """The UMAP embedding of each track's code, float32 of shape (n_tracks, umap_dim)."""
+        self._check_input(dataset, fitting=False)
+        return self.umap_.transform(self._codes(dataset))
+
+    def predict(self, dataset: Dataset) -> np.ndarray:
+        """The model's own cluster (0..K-1) of each track of ``dataset``."""
+        manifold = self.transform(dataset)
+        with threadpool_limits(self.n_threads or 1):
+            return self.mixture_.predict(manifold).astype(np.int64)
+
+    def fit_predict(self, dataset: Dataset) -> np.ndarray:
+        return self.fit(dataset).labels_
