@@ -25,7 +25,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-scale", action="store_true", help="run the million-row scale benchmarks")
 
 
+# The end-to-end group (`slow`): whole `bench` runs in subprocesses, the README
+# walk-through, fault injection (kill -9, full disks, damaged caches) and the speed
+# suite's smoke runs. CI runs them all; `pytest -m "not slow"` leaves them out while
+# iterating. Marked here by file, so a new test in one of these files is in the group.
+SLOW_FILES = (
+    "tests/test_readme.py",
+    "tests/benchmark/running/test_faults.py",
+    "tests/benchmark/running/test_runner.py",
+    "tests/benchmark/running/test_runner_flags.py",
+    "tests/benchmark/running/test_worker_checks.py",
+    "tests/benchmark/running/executors/test_dask.py",
+    "tests/benchmark/cli/test_hardening.py",
+    "tests/benchmark/reports/test_browser.py",
+    "tests/benchmark/reports/test_summary.py",
+)
+SLOW_FOLDERS = ("tests/speed/",)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = pytest.mark.slow
+    for item in items:
+        where = Path(item.path).resolve().relative_to(REPO).as_posix()
+        if where in SLOW_FILES or where.startswith(SLOW_FOLDERS):
+            item.add_marker(slow)
     if config.getoption("--run-scale"):
         return
     skip = pytest.mark.skip(reason="million-row scale point: opt in with --run-scale")
