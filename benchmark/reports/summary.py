@@ -49,6 +49,9 @@ from musicbench.errors import ConfigError
 
 ALPHA = 0.05
 FIXED_CLUSTERER = "kmeans"
+BASELINE = "raw"
+"""The control every encoder is tested against: the preprocessed features themselves,
+the baseline a learned representation must beat (named before any result was seen)."""
 
 
 @dataclass
@@ -94,7 +97,25 @@ class Comparison:
     """Raw two-sided Wilcoxon signed-rank p-values, encoders x encoders."""
     holm: pd.DataFrame | None = field(default=None, repr=False)
     """The same, Holm-adjusted over every pair (1 on the diagonal)."""
+    baseline: dict[str, tuple[float, float, int, float]] = field(default_factory=dict)
+    """Each other encoder against :data:`BASELINE`: raw Wilcoxon p, Holm-adjusted p over
+    those k - 1 tests, how many datasets the encoder beats the baseline on, and the
+    median of its score minus the baseline's (in "larger is better" sign)."""
     notes: list[str] = field(default_factory=list)
+
+    def diagram_matrix(self) -> pd.DataFrame | None:
+        """What the critical-difference diagram's bars are drawn from.
+
+        With the baseline present: the Holm-adjusted tests against it, every other pair
+        marked as not separated (it was not tested), so a bar joins the baseline to the
+        encoders it is not separated from. Without it: the all-pairs Holm matrix.
+        """
+        if not self.baseline or self.holm is None:
+            return self.holm
+        matrix = pd.DataFrame(1.0, index=self.holm.index, columns=self.holm.columns)
+        for encoder, (_, adjusted, _, _) in self.baseline.items():
+            matrix.loc[encoder, BASELINE] = matrix.loc[BASELINE, encoder] = adjusted
+        return matrix
 
 
 @dataclass
@@ -209,7 +230,30 @@ def _compare(summary: Summary, boards: list[Leaderboard], rule: str, title: str)
     result = stats.friedmanchisquare(*better)
     comparison.friedman = (float(result.statistic), float(result.pvalue))
     _pairwise(comparison, better)
+    _against_baseline(comparison, better)
     return comparison
+
+
+def _against_baseline(comparison: Comparison, better: np.ndarray) -> None:
+    """Every encoder against :data:`BASELINE`, Holm over those k - 1 tests (Demšar 2006, 3.2.2).
+
+    Comparisons with a control need k - 1 tests rather than k (k - 1) / 2, so they can
+    separate what the all-pairs tests cannot on few datasets; they answer the
+    benchmark's own question, whether a learned representation differs from the
+    features it starts from.
+    """
+    labels = [r.encoder for r in comparison.rows]
+    if BASELINE not in labels:
+        return
+    b = labels.index(BASELINE)
+    others = [i for i in range(len(labels)) if i != b]
+    raw = [
+        1.0 if not np.any(better[i] - better[b]) else float(stats.wilcoxon(better[i], better[b]).pvalue) for i in others
+    ]
+    adjusted = holm(raw)
+    for i, p, q in zip(others, raw, adjusted, strict=True):
+        difference = better[i] - better[b]
+        comparison.baseline[labels[i]] = (p, q, int(np.sum(difference > 0)), float(np.median(difference)))
 
 
 def _pairwise(comparison: Comparison, better: np.ndarray) -> None:
@@ -299,17 +343,19 @@ def cd_diagram(comparison: Comparison, n_datasets: int) -> bytes | None:
 
     ranks = pd.Series({r.encoder: r.mean_rank for r in comparison.rows})
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(ranks)))
+    matrix = comparison.diagram_matrix()
     scikit_posthocs.critical_difference_diagram(
         ranks,
-        comparison.holm,
+        matrix,
         ax=ax,
         alpha=ALPHA,
         label_fmt_left="{label} ({rank:.2f})",
         label_fmt_right="({rank:.2f}) {label}",
     )
+    tested = f"against {BASELINE} (pairs without it are not tested)" if comparison.baseline else "of every pair"
     ax.set_title(
         f"{comparison.title}: mean rank over {n_datasets} datasets. A bar joins encoders that no "
-        f"Holm-corrected Wilcoxon test separates (alpha {ALPHA})",
+        f"Holm-corrected Wilcoxon test {tested} separates (alpha {ALPHA})",
         fontsize=8,
         wrap=True,
     )

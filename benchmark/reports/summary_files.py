@@ -7,7 +7,7 @@ import csv
 import io
 import math
 
-from musicbench.benchmark.reports.summary import ALPHA, Comparison, Summary
+from musicbench.benchmark.reports.summary import ALPHA, BASELINE, Comparison, Summary
 from musicbench.benchmark.reports.text import md_escape
 
 METHOD = (
@@ -16,8 +16,11 @@ METHOD = (
     "references, (score - chance) / (ceiling - chance): 0 is what clusters of the same sizes score by chance, 1 "
     "the supervised ceiling. Mean rank: average over datasets of each encoder's rank (1 is best). The Friedman "
     "test asks whether the ranks differ at all; the Wilcoxon signed-rank test compares every pair of encoders "
-    f"over the datasets, with Holm's correction for the number of pairs (alpha {ALPHA}; Benavoli et al. 2016). "
-    "The critical-difference diagram joins by a bar the encoders that no corrected test separates."
+    f"over the datasets, with Holm's correction for the number of pairs (alpha {ALPHA}; Benavoli et al. 2016), "
+    f"and every encoder with the baseline {BASELINE}, with Holm's correction over those k - 1 tests (Demšar "
+    "2006, comparisons with a control: fewer tests, so more power on few datasets). The critical-difference "
+    f"diagram is drawn from the tests against {BASELINE} (from the all-pairs tests when {BASELINE} is not "
+    "compared): a bar joins the encoders that no corrected test separates."
 )
 PICTURES = {"fixed": "summary-cd.png", "best": "summary-cd-best.png"}
 
@@ -84,6 +87,20 @@ def pairs_text(comparison: Comparison) -> str:
     return " ".join([found, *(n for n in comparison.notes)])
 
 
+def baseline_text(comparison: Comparison, n_datasets: int) -> str:
+    """The tests of every encoder against the baseline, in words."""
+    if not comparison.baseline:
+        return ""
+    parts = []
+    for encoder, (p, q, wins, median) in sorted(comparison.baseline.items(), key=lambda kv: kv[1][1]):
+        verdict = ("better than" if median > 0 else "worse than") if q < ALPHA else "not separated from"
+        parts.append(f"{encoder} {verdict} {BASELINE} (beats it on {wins} of {n_datasets}; p = {p:.3g}, Holm {q:.3g})")
+    return (
+        f"Against the baseline {BASELINE} (Wilcoxon signed-rank, Holm over {len(parts)} tests; the diagram is "
+        "drawn from these): " + "; ".join(parts) + "."
+    )
+
+
 def _matrix(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     assert comparison.holm is not None
     labels = list(comparison.holm.index)
@@ -116,6 +133,7 @@ def to_markdown(summary: Summary, pictures: dict[str, str | None]) -> str:
         lines += [*_md_table(_header(summary), _rows(summary, c)), ""]
         lines += [md_escape(friedman_text(summary, c)), ""]
         lines += [md_escape(pairs_text(c)), ""] if c.holm is not None else []
+        lines += [md_escape(baseline_text(c, len(summary.datasets))), ""] if c.baseline else []
         if c.holm is not None:
             lines += [*_md_table(*_matrix(c)), ""]
         if pictures.get(c.key):
@@ -163,6 +181,7 @@ def to_html(summary: Summary, pictures: dict[str, bytes | None]) -> str:
                 "rows": _rows(summary, c),
                 "friedman": friedman_text(summary, c),
                 "pairs": pairs_text(c),
+                "baseline": baseline_text(c, len(summary.datasets)),
                 "matrix_header": header,
                 "matrix_rows": rows,
                 "image": base64.b64encode(image).decode("ascii") if image else None,

@@ -172,3 +172,48 @@ def test_bench_summary_compares_only_the_named_encoders(eight: Path, tmp_path: P
     assert "fixed: 3 encoders on 8 datasets" in proc.stdout
     proc = bench("summary", "--store", eight, "--output", tmp_path, "--encoders", "nope")
     assert proc.returncode == 2 and "nope" in proc.stderr
+
+
+def _with_baseline(path: Path, n_datasets: int) -> Path:
+    """The four encoders plus a ``raw`` baseline as good as ``good-a``, on every dataset."""
+    rng = np.random.default_rng(7)
+    write_store(path, n_datasets)
+    store = ResultStore(path)
+    truth = np.arange(N_TRACKS) % N_CLASSES
+    for d in range(n_datasets):
+        store.put(_cell(f"d{d}", "raw", "kmeans", truth, _noisy(truth, GOOD["good-a"], rng)))
+    store.close()
+    return path
+
+
+def test_every_encoder_is_tested_against_the_raw_baseline_with_holm_over_k_minus_1(tmp_path: Path) -> None:
+    fixed = summarize([str(_with_baseline(tmp_path / "s.sqlite", 8))]).comparisons[0]
+    scores = {r.encoder: np.array([r.scores[d] for d in sorted(r.scores)]) for r in fixed.rows}
+    others = [r.encoder for r in fixed.rows if r.encoder != "raw"]
+    assert sorted(fixed.baseline) == sorted(others)
+    raw_p = [float(stats.wilcoxon(scores[e], scores["raw"]).pvalue) for e in others]
+    for encoder, p, q in zip(others, raw_p, holm(raw_p), strict=True):
+        got_p, got_q, wins, median = fixed.baseline[encoder]
+        assert got_p == pytest.approx(p) and got_q == pytest.approx(q)
+        assert wins == int(np.sum(scores[encoder] > scores["raw"]))
+        assert median == pytest.approx(float(np.median(scores[encoder] - scores["raw"])))
+    for bad in BAD:  # worse on all 8 datasets: 2/256 x 4 tests < 0.05
+        assert fixed.baseline[bad][1] < 0.05 and fixed.baseline[bad][3] < 0
+    # The diagram's matrix: the baseline's tests, every other pair untested (1).
+    matrix = fixed.diagram_matrix()
+    assert matrix is not None
+    assert matrix.loc["bad-a", "raw"] == pytest.approx(fixed.baseline["bad-a"][1])
+    assert matrix.loc["bad-a", "good-a"] == 1.0
+
+
+def test_without_the_baseline_the_diagram_uses_every_pair(eight: Path) -> None:
+    fixed = summarize([str(eight)]).comparisons[0]
+    assert not fixed.baseline and fixed.diagram_matrix() is fixed.holm
+
+
+def test_the_summary_says_which_encoders_differ_from_the_baseline(tmp_path: Path) -> None:
+    from musicbench.benchmark.reports.summary_files import baseline_text
+
+    summary = summarize([str(_with_baseline(tmp_path / "s.sqlite", 8))])
+    text = baseline_text(summary.comparisons[0], len(summary.datasets))
+    assert "bad-a worse than raw (beats it on 0 of 8" in text and "Holm over 4 tests" in text
