@@ -64,8 +64,9 @@ def leaderboard(
 ) -> None:
     """Write leaderboards/<dataset>.md, .csv and .html from the result store alone."""
     from musicbench.benchmark.reports import build
+    from musicbench.benchmark.reports.board_cache import remember_top, store_state
     from musicbench.benchmark.reports.html import to_html
-    from musicbench.benchmark.reports.table import dataset_runs
+    from musicbench.benchmark.reports.table import dataset_runs, pick_run
     from musicbench.benchmark.reports.text import to_csv, to_markdown, top_table
     from musicbench.benchmark.results.cache import EmbeddingCache
     from musicbench.benchmark.results.store import ResultStore
@@ -79,13 +80,15 @@ def leaderboard(
     runs = dataset_runs(results)
     if not runs:
         raise ConfigError(f"The store {store} has no cells yet: run `bench run` first.")
-    if dataset:
-        picked = build(results, dataset, metric)
-        runs = [run for run in runs if run[2] == picked.fingerprint]
+    if dataset:  # picked without building: the bootstrap runs once per board
+        picked = pick_run(results, dataset)[1]
+        runs = [run for run in runs if run[2] == picked]
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     for label, dataset_name, fingerprint in runs:
+        state = store_state(store, fingerprint)  # before building: see remember_top
         board = build(results, dataset_name, metric, fingerprint=fingerprint)
+        remember_top(store, board, state)  # the next no-op `bench run` prints it without a bootstrap
         stem = _file_stem(name or label)
         if top:
             out.print(top_table(board, top))

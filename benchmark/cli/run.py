@@ -279,18 +279,31 @@ def _nothing_to_do(known: dict[str, Any], store: str, retry_failed: bool, top: i
         soft_wrap=True,
     )
     if top and counts["ok"]:
-        _print_top(results, known["dataset"], known["fingerprint"], top)
+        _print_top(results, known["dataset"], known["fingerprint"], known["primary_label"], top)
     results.close()
     if failed:
         sys.exit(1)
     return True
 
 
-def _print_top(results: ResultStore, dataset: str, fingerprint: str, top: int) -> None:
+def _print_top(results: ResultStore, dataset: str, fingerprint: str, primary_label: str, top: int) -> None:
+    """The top rows: remembered for this store state (:mod:`~musicbench.benchmark.reports.board_cache`,
+    which imports no numpy, scipy or pandas), else built with the bootstrap and remembered."""
+    from musicbench.benchmark.constants import ranking_metric
+    from musicbench.benchmark.reports.board_cache import load_top, remember_top, render_top, store_state
+
+    state = store_state(results.path, fingerprint)
+    remembered = load_top(results.path, dataset, fingerprint, ranking_metric(primary_label), state)
+    if remembered is not None:
+        out.print(render_top(remembered, top))
+        return
     from musicbench.benchmark.reports import build
     from musicbench.benchmark.reports.text import top_table
 
     try:
-        out.print(top_table(build(results, dataset, fingerprint=fingerprint), top))
+        board = build(results, dataset, fingerprint=fingerprint)
     except ConfigError as exc:  # e.g. no NMI metric is installed: the run itself went fine
         err.print(escape(f"No leaderboard: {exc}"), highlight=False, soft_wrap=True)
+        return
+    remember_top(results.path, board, state)
+    out.print(top_table(board, top))

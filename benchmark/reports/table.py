@@ -272,21 +272,12 @@ def _metric_direction(records: list[CellRecord], metric: str) -> bool:
     raise ConfigError(f"No cell has the metric {metric!r}. Metrics in the store: {', '.join(known) or 'none'}.")
 
 
-def build(
-    store: ResultStore,
-    dataset: str | None = None,
-    metric: str | None = None,
-    fingerprint: str | None = None,
-    n_resamples: int = resampling.N_RESAMPLES,
-    seed: int = resampling.BOOTSTRAP_SEED,
-    registry: Registry | None = None,
-) -> Leaderboard:
-    """The leaderboard of ``dataset`` (default: the most recently run one) by ``metric``.
+def pick_run(store: ResultStore, dataset: str | None = None, fingerprint: str | None = None) -> tuple[str, str]:
+    """``(name, fingerprint)`` of the dataset run :func:`build` makes the board of.
 
-    ``dataset`` is a name or the start of a fingerprint. A dataset name run with
-    several fingerprints (other parameters) uses the most recently run fingerprint
-    unless ``fingerprint`` picks one. ``registry`` holds the metrics whose
-    contingency-table forms the bootstrap uses (default: built-in and installed).
+    ``dataset`` is a name or the start of a fingerprint (default: the most recently
+    run dataset). A dataset name run with several fingerprints (other parameters)
+    picks the most recently run one unless ``fingerprint`` says which.
     """
     everything = store.datasets()
     by_name = any(n == dataset for n, _ in everything)
@@ -302,7 +293,24 @@ def build(
             f"The store {store.path} has no cells for dataset {dataset!r}. Datasets in it (name and "
             f"fingerprint; --dataset takes either): {known or 'none'}."
         )
-    name, fingerprint = runs[0]
+    return runs[0]
+
+
+def build(
+    store: ResultStore,
+    dataset: str | None = None,
+    metric: str | None = None,
+    fingerprint: str | None = None,
+    n_resamples: int = resampling.N_RESAMPLES,
+    seed: int = resampling.BOOTSTRAP_SEED,
+    registry: Registry | None = None,
+) -> Leaderboard:
+    """The leaderboard of ``dataset`` (see :func:`pick_run`) by ``metric``.
+
+    ``registry`` holds the metrics whose contingency-table forms the bootstrap uses
+    (default: built-in and installed).
+    """
+    name, fingerprint = pick_run(store, dataset, fingerprint)
     latest: dict[str, CellRecord] = {}
     for record in store.records(fingerprint=fingerprint, with_labels=True):
         latest[record.config_id] = record  # oldest first: the newest row wins

@@ -7,7 +7,6 @@ import io
 import json
 import math
 
-from rich.markup import escape
 from rich.table import Table
 
 from musicbench.benchmark.reports.table import FAR_FROM_CLASSES, Entry, Leaderboard, entry_label
@@ -307,23 +306,11 @@ def to_csv(lb: Leaderboard) -> str:
 
 
 def top_table(lb: Leaderboard, n: int) -> Table:
-    """The first ``n`` rows of a leaderboard as a rich table (what ``bench run`` prints)."""
-    title = f"{lb.dataset_name}: top {min(n, len(lb.entries))} by {lb.metric} (mean over seeds [95 % interval])"
-    caption = "=N: not separated from the best row of rank N (the 95 % interval of their paired difference contains 0)"
-    table = Table(title=escape(title), caption=escape(caption))
-    for column in ("rank", "encoder", "clusterer", lb.metric, "seeds"):
-        table.add_column(escape(column))
-    digits = ranking_digits(lb)
-    for entry in lb.entries[:n]:
-        table.add_row(
-            rank_text(entry),
-            escape(entry.encoder_label),
-            escape(entry.clusterer_label),
-            ranked_cell(entry, lb.metric, digits),
-            str(len(entry.cells)),
-        )
-    if lb.chance is not None:
-        table.add_row("ref", "chance", "best cell's clusters shuffled", chance_text(lb, digits), "")
-    if (value := ceiling_value(lb, lb.metric)) is not None:
-        table.add_row("ref", "ceiling", "supervised gradient boosting (CV)", f"{value:.{digits}f}", "")
-    return table
+    """The first ``n`` rows of a leaderboard as a rich table (what ``bench run`` prints).
+
+    Built from :func:`.board_cache.top_rows`, the rows a no-op rerun reads back from
+    the board cache, so a remembered table and a built one are the same table.
+    """
+    from musicbench.benchmark.reports.board_cache import render_top, top_rows
+
+    return render_top(top_rows(lb), n)

@@ -347,11 +347,14 @@ class _Session:
     def _leaderboard(self, data: Dataset) -> None:
         """Show the top rows and cache the best cell's projection, so the report need not fit UMAP."""
         from musicbench.benchmark.reports import build
+        from musicbench.benchmark.reports.board_cache import remember_top, store_state
         from musicbench.benchmark.reports.figures import warm_projection
         from musicbench.benchmark.reports.text import top_table
 
         try:
+            state = store_state(self.results.path, data.fingerprint)  # before building: see remember_top
             board = build(self.results, data.name, fingerprint=data.fingerprint)
+            remember_top(self.results.path, board, state)  # a no-op rerun prints it without a bootstrap
             if self.options.top:
                 self.tables.print(top_table(board, self.options.top))
             warm_projection(board, self.cache)

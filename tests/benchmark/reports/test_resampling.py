@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
@@ -115,6 +116,29 @@ def test_replicates_are_paired_and_reproducible():
     np.testing.assert_array_equal(first, Resampler(truth, 50, seed=3).replicates(contingency.nmi, [a, a]))
     assert not np.array_equal(first, Resampler(truth, 50, seed=4).replicates(contingency.nmi, [a, a]))
     assert first[0].min() < normalized_mutual_info_score(truth, a) < first[0].max()
+
+
+def test_replicates_count_every_drawn_track_exactly():
+    # the tables the forms receive are the bootstrap's exact counts, whatever the batching
+    truth = _truth(300)
+    pred = _noisy(truth, 0.5, 1)
+    tables = []
+    Resampler(truth, 7, seed=2).replicates(lambda t: tables.append(t.copy()) or t[:, 0, 0], [pred])
+    draws = np.random.default_rng(2).integers(0, truth.size, size=(7, truth.size))
+    codes = pd.factorize(pred)[0]  # clusters numbered by first appearance in the whole labeling
+    expected = np.stack([np.bincount(truth[d] * 6 + codes[d], minlength=36).reshape(6, 6) for d in draws])
+    np.testing.assert_array_equal(tables[0], expected)
+    assert tables[0].dtype == np.float64
+
+
+def test_shared_labelings_give_each_labeling_its_own_row():
+    truth = _truth()
+    a, b = _noisy(truth, 0.5, 1), _noisy(truth, 0.2, 2)
+    sampler = Resampler(truth, 30, seed=1)
+    both = sampler.replicates(contingency.nmi, [a, b, a + 7, b.copy()])  # a + 7: the same partition renamed
+    alone = [sampler.replicates(contingency.nmi, [x])[0] for x in (a, b)]
+    np.testing.assert_array_equal(both, np.stack([alone[0], alone[1], alone[0], alone[1]]))
+    assert not np.array_equal(alone[0], alone[1])
 
 
 def test_identical_labels_tie(tmp_path):
