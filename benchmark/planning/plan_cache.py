@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from musicbench.benchmark.constants import state_folder
 from musicbench.core import DISABLE_ENV, ENTRY_POINT_GROUP, PLUGINS_ENV
 from musicbench.hashing import digest, file_sha256, package_versions
 
@@ -127,7 +128,7 @@ def module_files() -> list[list[Any]]:
 
 
 def plan_file(store: str | os.PathLike[str], key: str) -> Path:
-    return Path(store).resolve().parent / ".musicbench" / "plans" / f"{key}.json"
+    return state_folder(store) / "plans" / f"{key}.json"
 
 
 def load_plan(store: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
