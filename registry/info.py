@@ -87,6 +87,11 @@ class EncoderInfo:
         The size rule (:data:`SizeRule`); the encoder is skipped above it.
     preload : str, optional
         A module each local worker imports once before any task (numba warm-up).
+    preload_ready : callable, optional
+        For a ``preload`` that compiles code once per machine (numba): says, quickly
+        and without compiling, whether that code is compiled already. ``bench warm``
+        compiles every such preload ahead; ``bench run`` says when its workers' start
+        will compile one.
     needs_user_file : bool
         The encoder reads a file the user gives (``precomputed``): the generic
         contract checks skip it unless ``check_params`` name such a file.
@@ -102,6 +107,7 @@ class EncoderInfo:
     clusters: bool = False
     max_samples: SizeRule | None = None
     preload: str | None = None
+    preload_ready: Callable[[], bool] | None = None
     needs_user_file: bool = False
     modalities: tuple[str, ...] | None = None
     cost: CostRule | None = None

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "new": "musicbench.benchmark.cli.new:new",
     "results": "musicbench.benchmark.cli.results:results",
     "summary": "musicbench.benchmark.cli.summary:summary",
+    "warm": "musicbench.benchmark.cli.warm:warm",
 }
 
 

@@ -212,6 +212,15 @@ def run_benchmark(
         clusterers=select(registry, "clusterer", chosen.clusterers, config.clusterers, chosen.take_all),
     )
     preload = preload_modules(registry, config)
+    if not options.scheduler and (cold := uncompiled_encoders(registry, config)):
+        log.print(
+            escape(
+                f"{', '.join(cold)}: compiling their code once for this machine first (about 30 s on one core, "
+                "before the workers start); `bench warm` does it ahead, e.g. when installing."
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
     if not options.scheduler:
         from musicbench.benchmark.running.executors.local import start_forkserver
 
@@ -274,6 +283,17 @@ def preload_modules(registry: Registry, config: RunConfig) -> list[str]:
     modules = [e.module for e in entries if e.source.origin == "built-in"]
     modules += [e.info.preload for e in entries if isinstance(e.info, EncoderInfo) and e.info.preload]
     return list(dict.fromkeys(m for m in modules if m))
+
+
+def uncompiled_encoders(registry: Registry, config: RunConfig) -> list[str]:
+    """The run's encoders whose preload would compile code here (``preload_ready`` says no)."""
+    names = dict.fromkeys(n for one in config.each_dataset() for n in one.encoders)
+    cold = []
+    for name in names:
+        info = registry.get("encoder", name).info
+        if isinstance(info, EncoderInfo) and info.preload_ready is not None and not info.preload_ready():
+            cold.append(name)
+    return cold
 
 
 def status_counts(statuses: Mapping[str, int]) -> str:

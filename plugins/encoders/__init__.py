@@ -12,6 +12,7 @@ from typing import Any
 
 from musicbench import AUDIO, TEXT_MODALITIES, hookimpl
 from musicbench.info import per_track
+from musicbench.plugins.encoders.numba_cache import umap_is_warm  # imports no numba: reads a small file
 
 # Registered by name: each module (torch, umap, scikit-learn) is imported when a run
 # uses it, not to list plugins. `modalities` repeats each class's required_modalities
@@ -52,6 +53,7 @@ def register_encoders(register: Any) -> None:
         cost=per_track(2.7e-3),
         check_params={"n_components": 2},
         preload="musicbench.plugins.encoders.umap_warmup",
+        preload_ready=umap_is_warm,
         max_samples=_umap_size,
     )
     register(
@@ -114,7 +116,8 @@ def register_encoders(register: Any) -> None:
         modalities=(AUDIO,),
         # the autoencoder's cost plus UMAP's (on an 8-wide code): not yet measured on its own
         cost=per_track(2.9e-3),
-        preload=TORCH_WARMUP,
+        preload=f"{HERE}.n2d_warmup",
+        preload_ready=umap_is_warm,
         clusters=True,
         max_samples=_umap_size,
         check_params={**QUICK, "umap_dim": 2},

@@ -18,6 +18,10 @@ summed to the last bit, from a compiling and from a loading process).
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
 from types import ModuleType
 
 UMAP_MODULES = ("umap.distances", "umap.layouts", "umap.umap_", "umap.utils")
@@ -55,3 +59,76 @@ def enable(module_names: tuple[str, ...] = UMAP_MODULES) -> int:
                 dispatcher.enable_caching()
                 enabled += 1
     return enabled
+
+
+# The record of a finished warm-up: which cache files it left, and with which versions.
+# Reading it tells a new run, without importing umap (seconds) or compiling anything,
+# whether a warm-up would only load code (about 2 s) or compile it (30 s and more on a
+# machine's first run).
+_PACKAGES = ("umap-learn", "pynndescent", "numba")
+_CACHED_BY = ("umap", "pynndescent", "musicbench")
+
+
+def _record_path(name: str) -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "musicbench" / f"numba-{name}.json"
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {"python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "absent"
+    return versions
+
+
+def record(name: str) -> None:
+    """Write down the cache files this process's compiled numba functions use.
+
+    Called after a warm-up compiled (or loaded) them. A folder that cannot be written
+    leaves no record: later runs then take the cold path, which is slower, never wrong.
+    """
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    files: set[str] = set()
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not module_name.startswith(_CACHED_BY):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Dispatcher) and value.signatures:
+                cache = getattr(value, "_cache", None)
+                index = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+                if not isinstance(cache, NullCache) and index and os.path.exists(index):
+                    files.add(index)
+    path = _record_path(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"versions": _versions(), "files": sorted(files)}, indent=1))
+        os.replace(temporary, path)  # a reader sees the old record or the new one, never half of one
+    except OSError:
+        pass
+
+
+def is_warm(name: str) -> bool:
+    """Whether the warm-up ``name`` last recorded still finds all its cache files.
+
+    False when it never ran here, ran with other versions of umap-learn, pynndescent,
+    numba or Python, or a cache file it used is gone (a cleaned ``__pycache__``).
+    """
+    try:
+        recorded = json.loads(_record_path(name).read_text())
+        files = recorded["files"]
+        return recorded["versions"] == _versions() and bool(files) and all(os.path.exists(f) for f in files)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def umap_is_warm() -> bool:
+    """:func:`is_warm` of umap's warm-up (:mod:`plugins.encoders.umap_warmup`)."""
+    return is_warm("umap")

@@ -124,3 +124,14 @@ def test_the_forkserver_preloads_the_runs_own_built_in_factories() -> None:
     assert not any(m.startswith("musicbench.plugins.metrics") for m in modules)
     assert not any("toy" in m or "musicbench_local" in m for m in modules)  # a file plugin stays in the workers
     assert "musicbench.plugins.encoders.vade" not in modules  # not in this run
+
+
+def test_a_run_names_the_encoders_whose_start_compiles(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from musicbench.benchmark.running.session import uncompiled_encoders
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no record of a warm-up: nothing compiled here
+    registry = build_registry([TOY], ["musicbench.plugins.metrics"], entry_points=False, environ={})
+    config = RunConfig(encoders={"umap": {}, "n2d": {}, "vae": {}, "pca-lite": {}}, clusterers={"kmeans": {}})
+    assert uncompiled_encoders(registry, config) == ["umap", "n2d"]  # vae's warm-up compiles nothing
+    config = RunConfig(encoders={"vae": {}}, clusterers={"kmeans": {}})
+    assert uncompiled_encoders(registry, config) == []

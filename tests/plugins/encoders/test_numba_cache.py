@@ -37,3 +37,50 @@ def test_a_fit_goes_through_the_disk_cache() -> None:
     assert sum(stats.cache_hits.values()) + sum(stats.cache_misses.values()) >= 1  # the file cache was asked
     index = Path(optimiser._cache._cache_path)
     assert any(p.name.startswith("layouts._optimize_layout_euclidean_single_epoch-") for p in index.glob("*.nbi"))
+
+
+def _home(monkeypatch, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "musicbench" / "numba-umap.json"
+
+
+def test_a_machine_without_a_record_is_cold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _home(monkeypatch, tmp_path)
+    assert not numba_cache.umap_is_warm()
+
+
+def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    record = _home(monkeypatch, tmp_path)
+    index = tmp_path / "layouts.f-1.py311.nbi"
+    index.write_bytes(b"")
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"versions": numba_cache._versions(), "files": [str(index)]}))
+    assert numba_cache.umap_is_warm()
+    index.unlink()  # a cleaned __pycache__: the code must be compiled again
+    assert not numba_cache.umap_is_warm()
+    index.write_bytes(b"")
+    record.write_text(json.dumps({"versions": {**numba_cache._versions(), "numba": "0.1"}, "files": [str(index)]}))
+    assert not numba_cache.umap_is_warm()  # an upgraded numba compiles afresh
+    record.write_text("{not json")
+    assert not numba_cache.umap_is_warm()  # a torn record reads as cold, never as an error
+
+
+def test_the_warm_up_leaves_a_record_of_its_cache_files(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    code = "import musicbench.plugins.encoders.umap_warmup"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    check = "from musicbench.plugins.encoders import numba_cache; print(numba_cache.umap_is_warm())"
+    done = subprocess.run([sys.executable, "-c", check], env=env, check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "True"
+    import json
+
+    files = json.loads((tmp_path / "musicbench" / "numba-umap.json").read_text())["files"]
+    names = {Path(f).name.split("-")[0] for f in files}
+    # umap-learn's layout optimiser and the encoder's own distance loop are both in it
+    assert {"layouts._optimize_layout_euclidean_single_epoch", "umap_distances._upper"} <= names
