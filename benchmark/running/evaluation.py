@@ -22,8 +22,9 @@ Noise and missing labels, the one place they are decided:
   dataset is measured on the same tracks (:func:`evaluation_sample`); noise is
   removed from the sample. External and partition metrics use every row.
 * **Embedding metrics** (the linear probe) depend on the embedding and a label
-  column, not on the clusters: each is computed once per embedding (memoised in
-  the process by the embedding's digest, see :func:`label_memo.embedding_digest`),
+  column, not on the clusters: the encode task computes them once per embedding
+  (:func:`embedding_metrics`; a direct call of :func:`evaluate` memoises them in the
+  process by the embedding's digest, see :func:`label_memo.embedding_digest`),
   on the known-label rows, at most ``EMBEDDING_SAMPLE_SIZE`` of them in a fixed
   seeded stratified sample; every cell of that embedding stores the same figure
   and its ``n_rows``.
@@ -138,12 +139,47 @@ def _call(spec: MetricSpec, *args: object) -> tuple[float, str | None]:
     return value, None
 
 
+def _check_embedding(dataset: Dataset, embedding: np.ndarray) -> None:
+    n = dataset.n_tracks
+    if embedding.ndim != 2 or embedding.shape[0] != n:
+        raise DataError(f"evaluate: the embedding has shape {embedding.shape}, expected ({n}, d) for {dataset.name!r}.")
+
+
 def _check_inputs(dataset: Dataset, embedding: np.ndarray, labels: np.ndarray) -> None:
     n = dataset.n_tracks
     if labels.shape != (n,):
         raise DataError(f"evaluate: {labels.shape} cluster labels given for the {n} tracks of {dataset.name!r}.")
-    if embedding.ndim != 2 or embedding.shape[0] != n:
-        raise DataError(f"evaluate: the embedding has shape {embedding.shape}, expected ({n}, d) for {dataset.name!r}.")
+    _check_embedding(dataset, embedding)
+
+
+def embedding_metrics(metrics: Sequence[MetricSpec], dataset: Dataset, embedding: np.ndarray) -> dict[str, MetricValue]:
+    """The embedding-scope metrics (the linear probe) of one embedding, keyed by result name.
+
+    They depend on the embedding alone, so the encode task computes them once, in the
+    worker that fitted it, and every cell of the embedding stores the same figures
+    (computed in each clusterer cell, two workers computed the same probe twice).
+    """
+    embedding = np.asarray(embedding)
+    _check_embedding(dataset, embedding)
+    on_embedding = [s for s in metrics if s.scope == "embedding"]
+    results: dict[str, MetricValue] = {}
+    reason: str | None
+    if not on_embedding:
+        return results
+    digest = embedding_digest(embedding)
+    for label, truth in dataset.labels.items():
+        known = known_label_rows(truth)
+        codes = pd.factorize(np.asarray(truth)[known])[0]
+        for spec in on_embedding:
+            name = f"{spec.name}[{label}]"
+            if not known.any():
+                value, reason, n_rows = math.nan, f"no track has a known {label!r} label", 0
+            else:
+                value, reason, n_rows = _embedding_metric(spec, embedding, digest, label, codes, known)
+            results[name] = MetricValue(
+                name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_rows
+            )
+    return results
 
 
 def evaluate(
@@ -152,6 +188,8 @@ def evaluate(
     embedding: np.ndarray,
     labels: np.ndarray,
     sample_size: int = DEFAULT_SAMPLE_SIZE,
+    *,
+    with_embedding_metrics: bool = True,
 ) -> dict[str, MetricValue]:
     """Every metric for one cell, keyed by result name.
 
@@ -167,6 +205,9 @@ def evaluate(
         Cluster labels; ``-1`` is noise.
     sample_size : int
         Internal metrics on more rows than this use :func:`evaluation_sample`.
+    with_embedding_metrics : bool
+        Also the embedding-scope metrics (:func:`embedding_metrics`); the runner
+        leaves them out when the encode task has computed them.
     """
     labels = np.asarray(labels)
     embedding = np.asarray(embedding)
@@ -176,8 +217,6 @@ def evaluate(
     reason: str | None
     external = [s for s in metrics if s.scope == "external"]
     internal = [s for s in metrics if s.scope == "internal"]
-    on_embedding = [s for s in metrics if s.scope == "embedding"]
-    digest = embedding_digest(embedding) if on_embedding else ""
     for label, truth in dataset.labels.items():
         known = known_label_rows(truth)
         n_known = int(known.sum())
@@ -192,15 +231,8 @@ def evaluate(
             results[name] = MetricValue(
                 name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_known
             )
-        for spec in on_embedding:
-            name = f"{spec.name}[{label}]"
-            if n_known == 0:
-                value, reason, n_rows = math.nan, f"no track has a known {label!r} label", 0
-            else:
-                value, reason, n_rows = _embedding_metric(spec, embedding, digest, label, codes, known)
-            results[name] = MetricValue(
-                name, spec.name, value, spec.higher_is_better, label=label, reason=reason, n_rows=n_rows
-            )
+    if with_embedding_metrics:
+        results.update(embedding_metrics(metrics, dataset, embedding))
     if internal:
         rows = evaluation_sample(dataset.n_tracks, sample_size)
         rows = np.arange(dataset.n_tracks) if rows is None else rows

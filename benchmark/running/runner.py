@@ -137,7 +137,11 @@ class _Run:
             seed=spec.seed,
             status=status,
             reason=reason,
-            metrics={**encoded.get("encoder_metrics", {}), **(result.metrics if result else {})},
+            metrics={
+                **encoded.get("encoder_metrics", {}),
+                **encoded.get("embedding_metrics", {}),
+                **(result.metrics if result else {}),
+            },
             modalities=list(encoded.get("modalities", [])),
             fitted_params=result.fitted_params if result else {},
             fit_s=timings.get("fit_s"),
@@ -244,7 +248,13 @@ def _execute(run: _Run, executor: Executor, groups: dict[str, list[Cell]], force
     def submit_cells(key: str, embedding: np.ndarray, own: np.ndarray | None) -> None:
         waiting.pop(key, None)
         for cell in groups[key]:
-            task = ClusterTask(cell.clusterer, cell.params, own=cell.clusterer == OWN)
+            # An embedding cached before the encode task computed the probe: the cells do.
+            task = ClusterTask(
+                cell.clusterer,
+                cell.params,
+                own=cell.clusterer == OWN,
+                with_embedding_metrics="embedding_metrics" not in encoded[key],
+            )
             task_id = executor.submit(task, embedding, own)
             tasks[task_id] = ("cluster", cell)
             described[task_id] = (_describe(task, cell.embedding), estimates.cluster(cell.clusterer))
@@ -304,6 +314,7 @@ def _execute(run: _Run, executor: Executor, groups: dict[str, list[Cell]], force
                 "versions": result.versions,
                 "modalities": result.modalities,
                 "encoder_metrics": result.encoder_metrics,
+                "embedding_metrics": result.embedding_metrics,
             }
             run.cache.put(key, result.embedding, result.labels, meta)
             encoded[key] = meta

@@ -252,6 +252,10 @@ def run_benchmark(
         return [session.run(data, plan, log_path) for data, plan, log_path in runs]
     finally:
         results.close()
+        if not options.scheduler:
+            from musicbench.benchmark.running.executors.local import stop_forkserver
+
+            stop_forkserver()
 
 
 def _merge_grid_options(registry: Registry, config: RunConfig, chosen: Selection) -> None:

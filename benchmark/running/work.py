@@ -1,8 +1,9 @@
 """The work done for a cell, wherever it runs: a local worker process or a Dask worker.
 
-Two kinds of task: :class:`EncodeTask` fits an encoder and returns its embedding
-(and its own cluster labels if it clusters itself); :class:`ClusterTask` clusters
-an embedding and computes every metric. :func:`run_task` never raises: an exception
+Two kinds of task: :class:`EncodeTask` fits an encoder and returns its embedding,
+its embedding-scope metrics (the linear probe, once per embedding) and its own
+cluster labels if it clusters itself; :class:`ClusterTask` clusters an embedding
+and computes the cell's metrics. :func:`run_task` never raises: an exception
 becomes an ``error`` result with its reason, so one broken plugin cannot stop a run.
 
 A worker builds its own registry from the same plugin files and loads the dataset
@@ -36,7 +37,7 @@ import numpy as np
 from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
 from musicbench.benchmark.planning.datasets import load_dataset
 from musicbench.benchmark.planning.factories import build_clusterer, build_encoder, fitted_params
-from musicbench.benchmark.running.evaluation import evaluate
+from musicbench.benchmark.running.evaluation import MetricValue, embedding_metrics, evaluate
 from musicbench.benchmark.running.label_memo import LabelMemo, label_key, memoisable
 from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
@@ -72,6 +73,9 @@ class ClusterTask:
     clusterer: str
     params: dict[str, Any]
     own: bool = False
+    with_embedding_metrics: bool = False
+    """Also compute the embedding-scope metrics: for an embedding whose encode task did
+    not (one cached by a version without them)."""
 
 
 @dataclass
@@ -92,6 +96,8 @@ class TaskResult:
     """The modalities the encoder read (an encode task's result)."""
     encoder_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Figures the encoder reports about its fit (``active_units``), stored like metrics."""
+    embedding_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The embedding-scope metrics (an encode task's result), stored in each of its cells."""
 
 
 class WorkerState:
@@ -205,6 +211,10 @@ def _encode(state: WorkerState, task: EncodeTask, result: TaskResult) -> None:
         }
         for name, (value, note) in fit_diagnostics(encoder).items()
     }
+    start = time.perf_counter()
+    values = embedding_metrics(state.registry.metrics(), state.dataset, result.embedding)
+    result.embedding_metrics = _stored(values)
+    result.timings["embedding_metrics_s"] = time.perf_counter() - start
     if task.clusters_itself:
         start = time.perf_counter()
         own = cast(ClusteringEncoder, encoder)  # the plan made this task for encoders with predict()
@@ -254,9 +264,20 @@ def _cluster(state: WorkerState, task: ClusterTask, Z: np.ndarray, own: np.ndarr
         else:
             state.label_memo.put(key, result.labels, result.fitted_params, result.timings["cluster_s"])
     start = time.perf_counter()
-    values = evaluate(state.registry.metrics(), state.dataset, Z, result.labels)
+    values = evaluate(
+        state.registry.metrics(),
+        state.dataset,
+        Z,
+        result.labels,
+        with_embedding_metrics=task.with_embedding_metrics,
+    )
     result.timings["metrics_s"] = time.perf_counter() - start
-    result.metrics = {
+    result.metrics = _stored(values)
+
+
+def _stored(values: Mapping[str, MetricValue]) -> dict[str, dict[str, Any]]:
+    """Metric values as the store keeps them (JSON: ``None`` for NaN, with the reason)."""
+    return {
         name: {
             "value": None if math.isnan(v.value) else v.value,
             "metric": v.metric,

@@ -13,8 +13,9 @@ same load::
     git archive BASE --prefix=base/ | tar -x -C /tmp && pip install --no-deps --target /tmp/base-site /tmp/base
     python tests/speed/cli_speed.py --compare /tmp/base-site --store /tmp/full.sqlite
 
-(fill the store first with ``bench run --all --store /tmp/full.sqlite``; cell keys
-at the default ``--threads`` are the same in both versions, so one store serves both).
+(fill the store first with ``bench run --all --store /tmp/full.sqlite``; where the two
+versions' cell keys differ, fill one store with each and pass the other's as
+``--compare-store``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--compare", metavar="SITE", help="another musicbench installed in this folder (pip --target)")
     parser.add_argument("--store", help="a store holding every cell of `bench run --all`: time the no-op rerun")
+    parser.add_argument(
+        "--compare-store",
+        help="the --compare side's own full store, where the two versions' cell keys differ (default: --store)",
+    )
     args = parser.parse_args()
     bench = [sys.executable, "-m", "musicbench.benchmark"]
     commands = {
@@ -66,6 +71,7 @@ def main() -> None:
         commands["bench run --all (no-op), --top 0"] = [*bench, "run", "--all", "--store", args.store, "--top", "0"]
         commands["bench run --all (no-op)"] = [*bench, "run", "--all", "--store", args.store]
     sides = {"this": None, **({"compare": args.compare} if args.compare else {})}
+    stores = {"this": args.store, "compare": args.compare_store or args.store}
     print(
         f"cores: {len(os.sched_getaffinity(0))}; load average before: {os.getloadavg()[0]:.2f}; "
         f"median of {args.repeat}, seconds: wall / CPU (user + system, the command's processes)"
@@ -75,7 +81,8 @@ def main() -> None:
         times: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
         for _ in range(args.repeat):
             for side, path in sides.items():  # alternate: both sides see the same load
-                times[side].append(timed(command, path))
+                own = [stores[side] if part == args.store else part for part in command]
+                times[side].append(timed(own, path))
         shown = [
             f"{statistics.median(w for w, _ in times[s]):7.2f} /{statistics.median(c for _, c in times[s]):6.2f}"
             for s in sides

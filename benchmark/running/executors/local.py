@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import deque
@@ -123,6 +124,30 @@ def start_forkserver(preload: Sequence[str] = ()) -> None:
 
         _context(preload)
         forkserver.ensure_running()
+
+
+def stop_forkserver() -> None:
+    """Stop the forkserver now, without its interpreter's teardown.
+
+    Left alone, it exits when this process does, and its teardown (torch, scikit-learn
+    and umap imported: about a second of CPU) holds the run's output pipe open after
+    ``bench`` has finished, so ``bench run | tee`` and CI waited for it. It holds
+    nothing that needs a clean exit: every worker has been joined. A later pool starts
+    a new server. Uses the private state of CPython's forkserver (3.8 to 3.13); where it
+    differs, the server is left to exit on its own.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    stop = getattr(server, "_stop", None)
+    if pid is None or not callable(stop):
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)  # no teardown
+    except OSError:
+        return
+    stop()  # closes the alive pipe, reaps the process, removes the listener's socket
 
 
 class LocalPool:

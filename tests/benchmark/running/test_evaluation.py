@@ -247,3 +247,17 @@ def test_the_probe_is_stored_for_every_label_column(registry: Registry, cell) ->
         assert 0.0 <= probe_nmi.value <= 1.0
     chance = np.bincount(np.unique(dataset.labels["genre"], return_inverse=True)[1]).max() / dataset.n_tracks
     assert results["probe_accuracy[genre]"].value > chance  # the embedding holds genre
+
+
+def test_a_cell_can_leave_the_embedding_metrics_to_its_encode_task(registry: Registry, cell) -> None:
+    from musicbench.benchmark.running.evaluation import embedding_metrics
+
+    dataset, embedding, labels = cell
+    cell_only = evaluate(registry.metrics(), dataset, embedding, labels, with_embedding_metrics=False)
+    once = embedding_metrics(registry.metrics(), dataset, embedding)
+    everything = evaluate(registry.metrics(), dataset, embedding, labels)
+    assert once and all(v.metric.startswith("probe_") for v in once.values())
+    assert not set(once) & set(cell_only)
+    assert {**cell_only, **once} == everything  # the same figures, computed in two places
+    with pytest.raises(DataError, match="expected"):
+        embedding_metrics(registry.metrics(), dataset, embedding[:-1])

@@ -132,6 +132,39 @@ def test_a_second_run_computes_nothing_and_force_recomputes_the_same(toy_run, tm
             assert np.array_equal(after[key].labels, old.labels)
 
 
+def _probe_run(store: Path) -> dict[str, CellRecord]:
+    # built-in plugins: the probe is a built-in metric
+    store.parent.mkdir(exist_ok=True)
+    args = ["run", "--store", str(store), *SMALL, "--encoders", "pca", "--clusterers", "kmeans,gmm", "--seeds", "2"]
+    done = bench(*args, "--top", "0")
+    assert done.returncode == 0, done.stderr
+    return {r.key: r for r in _rows(store)}
+
+
+def _probes(record: CellRecord) -> dict[str, Any]:
+    return {n: m for n, m in record.metrics.items() if n.startswith("probe_")}
+
+
+def test_the_probe_is_fitted_once_per_embedding_even_from_an_older_cache(tmp_path):
+    # Every cell of an embedding stores its encode task's probe; an embedding cached by a
+    # version whose encode task did not compute it gets the same figures from its cells.
+    import json
+
+    first = _probe_run(tmp_path / "first" / "s.sqlite")
+    assert len(first) == 4 and all("probe_accuracy[genre]" in _probes(r) for r in first.values())
+    for r in first.values():  # one figure per embedding, whatever the clusterer
+        assert _probes(r) == next(_probes(o) for o in first.values() if o.embedding_key == r.embedding_key)
+    shutil.copytree(tmp_path / "first" / ".musicbench" / "cache", tmp_path / "older" / ".musicbench" / "cache")
+    for meta in (tmp_path / "older" / ".musicbench" / "cache").glob("*/*.json"):
+        entry = json.loads(meta.read_text())
+        assert entry.pop("embedding_metrics")
+        meta.write_text(json.dumps(entry))
+    again = _probe_run(tmp_path / "older" / "s.sqlite")
+    assert set(again) == set(first)
+    assert all(again[k].fit_s == r.fit_s for k, r in first.items())  # from the cache: nothing refitted
+    assert {k: _probes(r) for k, r in again.items()} == {k: _probes(r) for k, r in first.items()}
+
+
 def _ok_count(store: Path) -> int:
     if not store.exists():
         return 0

@@ -66,6 +66,37 @@ def test_the_planners_context_computes(context: WorkerContext) -> None:
     assert clustered.labels.shape == (120,) and 0.0 <= clustered.metrics["nmi[genre]"]["value"] <= 1.0
 
 
+EMBEDDING_METRIC = """
+from typing import Any
+
+from musicbench import hookimpl
+
+
+def width(embedding: Any, labels_true: Any) -> float:
+    return float(embedding.shape[1])
+
+
+@hookimpl
+def register_metrics(register: Any) -> None:
+    register("width", width, scope="embedding", higher_is_better=None)
+"""
+
+
+def test_embedding_metrics_are_the_encode_tasks_and_a_cell_computes_them_only_when_asked(tmp_path: Path) -> None:
+    plugin = tmp_path / "widths.py"
+    plugin.write_text(EMBEDDING_METRIC)
+    context = _context((str(TOY), str(FAILING), str(plugin)))
+    encoded = run_task(context, EncodeTask("pca-lite", {"n_components": 3, "random_state": 0}))
+    assert encoded.status == "ok", encoded.reason
+    assert encoded.embedding_metrics["width[genre]"]["value"] == 3.0
+    assert "embedding_metrics_s" in encoded.timings
+    params = {"n_clusters": 3, "random_state": 0}
+    plain = run_task(context, ClusterTask("kmeans-lite", params), encoded.embedding)
+    assert plain.status == "ok" and "nmi[genre]" in plain.metrics and "width[genre]" not in plain.metrics
+    asked = run_task(context, ClusterTask("kmeans-lite", params, with_embedding_metrics=True), encoded.embedding)
+    assert {n: v for n, v in asked.metrics.items() if n.startswith("width")} == encoded.embedding_metrics
+
+
 def test_the_context_carries_the_planners_fingerprint_and_versions(context: WorkerContext) -> None:
     registry = build_registry((str(TOY), str(FAILING)), DISABLED, entry_points=False, environ={})
     dataset = registry.get("dataset", "synthetic").create(**DATASET_PARAMS).load()
