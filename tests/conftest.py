@@ -36,6 +36,8 @@ SLOW_FILES = (
     "tests/benchmark/running/test_runner_flags.py",
     "tests/benchmark/running/test_worker_checks.py",
     "tests/benchmark/running/executors/test_dask.py",
+    "tests/benchmark/running/executors/test_local.py",
+    "tests/benchmark/cli/test_warm.py",
     "tests/benchmark/cli/test_hardening.py",
     "tests/benchmark/reports/test_browser.py",
     "tests/benchmark/reports/test_summary.py",

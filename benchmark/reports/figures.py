@@ -19,7 +19,11 @@ from musicbench.benchmark.reports.table import Leaderboard
 from musicbench.benchmark.results.cache import EmbeddingCache
 
 MAX_BARS = 12
-PROJECTION_POINTS = 5000
+PROJECTION_POINTS = 4000
+"""At most this many tracks are projected: below umap-learn's 4,096-point threshold for
+exact neighbours, whose compiled code numba keeps on disk (5.6 s for 4,000 points in a
+fresh process). Above it, pynndescent compiles functions that cannot be cached in every
+process: 5,000 points took 25 s there, 20 of them compiling (13.6 s with the rest cached)."""
 PROJECTION_SEED = 0
 WARM_FROM_TRACKS = 10_000
 """``bench run`` projects the best cell's embedding itself from this many tracks up."""
@@ -94,7 +98,7 @@ def bars(lb: Leaderboard, metrics: list[str]) -> bytes:
 
 
 def project(embedding: np.ndarray, method: str = "umap") -> tuple[np.ndarray, np.ndarray]:
-    """2-D coordinates of (a fixed sample of at most 5,000 of) ``embedding``'s rows, and the rows."""
+    """2-D coordinates of (a fixed sample of at most 4,000 of) ``embedding``'s rows, and the rows."""
     rows = np.arange(embedding.shape[0])
     if rows.size > PROJECTION_POINTS:
         rows = np.sort(np.random.default_rng(PROJECTION_SEED).choice(rows, PROJECTION_POINTS, replace=False))
@@ -104,7 +108,10 @@ def project(embedding: np.ndarray, method: str = "umap") -> tuple[np.ndarray, np
     if method == "umap":
         import umap
 
-        with warnings.catch_warnings():
+        from musicbench.plugins.encoders import numba_cache, umap_distances
+
+        numba_cache.enable()  # the UMAP encoder's compiled code, loaded instead of compiled
+        with warnings.catch_warnings(), umap_distances.numba_pairwise():
             warnings.simplefilter("ignore")  # "n_jobs overridden by random_state": wanted
             return umap.UMAP(n_components=2, random_state=PROJECTION_SEED).fit_transform(X), rows
     from sklearn.decomposition import PCA
