@@ -25,6 +25,7 @@ from musicbench.benchmark.reports.text import (
     main_rows,
     problem_rows,
     rows_note,
+    sample_note,
 )
 from musicbench.benchmark.results.cache import EmbeddingCache
 from musicbench.benchmark.results.store import ResultStore
@@ -129,7 +130,7 @@ def to_html(
                 CHANCE_NOTE,
                 CEILING_NOTE,
                 SPACES_NOTE,
-                *filter(None, [rows_note(lb)]),
+                *filter(None, [sample_note(lb), rows_note(lb)]),
             ],
             unranked=unranked,
             figures=shown,

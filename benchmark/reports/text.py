@@ -197,6 +197,29 @@ def rows_note(lb: Leaderboard) -> str:
     return "Loading: " + "; ".join(filter(None, [counts, notes])) + "." if counts or notes else ""
 
 
+def sample_note(lb: Leaderboard) -> str:
+    """The samples some figures of a large dataset are computed on, or "" (all tracks).
+
+    A sample size is part of the method: a silhouette on 10,000 tracks is not one on
+    28,356, so a board says when its figures rest on a sample.
+    """
+    from musicbench.benchmark.running.evaluation import DEFAULT_SAMPLE_SIZE, EMBEDDING_SAMPLE_SIZE
+
+    n = lb.dataset.n_tracks if lb.dataset else 0
+    parts = []
+    if n > DEFAULT_SAMPLE_SIZE:
+        parts.append(
+            f"internal metrics (@reference and @latent) on a fixed seeded sample of {DEFAULT_SAMPLE_SIZE:,} "
+            f"of the {n:,} tracks, the same for every cell"
+        )
+    if n > EMBEDDING_SAMPLE_SIZE:
+        parts.append(
+            f"the linear probe (probe_*) on at most {EMBEDDING_SAMPLE_SIZE:,} tracks with a known label, "
+            "a fixed seeded sample stratified by that label"
+        )
+    return "Samples: " + "; ".join(parts) + ". External metrics use every track." if parts else ""
+
+
 def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None) -> str:
     metrics = lb.main_metrics()
     header = ["rank", "encoder", "clusterer", "modalities", *(md_escape(m) for m in metrics), "seeds", "fit s"]
@@ -210,6 +233,7 @@ def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None
             "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders.",
         ]
     lines += ["", TIES_NOTE + f" Resampling: {lb.bootstrap}.", "", CHANCE_NOTE, "", CEILING_NOTE, "", SPACES_NOTE]
+    lines += ["", md_escape(sample_note(lb))] if sample_note(lb) else []
     lines += ["", md_escape(rows_note(lb))] if rows_note(lb) else []
     if lb.unranked:
         names = ", ".join(md_escape(f"{e.encoder_label} x {e.clusterer_label}") for e in lb.unranked)

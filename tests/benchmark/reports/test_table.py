@@ -126,3 +126,25 @@ def test_cells_are_in_seed_order_whatever_order_they_finished(tmp_path):  # type
     assert entry.best_cell("nmi[genre]", higher_is_better=True).seed == 0
     assert to_csv(board).splitlines()[1].split(",")[7] == "0 1 2"
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("n_tracks", "expected"),
+    [
+        (300, []),
+        (6_000, ["at most 5,000 tracks with a known label"]),
+        (12_000, ["sample of 10,000 of the 12,000 tracks", "at most 5,000 tracks with a known label"]),
+    ],
+)
+def test_a_board_says_which_figures_rest_on_a_sample(store, n_tracks, expected):  # type: ignore[no-untyped-def]
+    from musicbench.benchmark.reports.text import md_escape, sample_note
+    from musicbench.benchmark.results.store import DatasetRecord
+
+    ids = np.array([f"t{i}" for i in range(n_tracks)])
+    labels = {"genre": np.array(["a", "b"] * (n_tracks // 2))}
+    store.put_dataset(DatasetRecord("fp", "synthetic", {}, n_tracks, "genre", ids, labels))
+    board = build(store, "synthetic")
+    note = sample_note(board)
+    assert all(part in note for part in expected) and bool(note) == bool(expected)
+    page = to_markdown(board)
+    assert (md_escape(note) in page) if expected else ("Samples:" not in page)
