@@ -84,8 +84,14 @@ _CACHED_BY = ("umap", "pynndescent", "musicbench")
 
 
 def _record_path(name: str) -> Path:
+    """One record per installation: numba keeps the code beside each environment's own
+    umap-learn and musicbench sources, so a record made by another virtual environment
+    or checkout says nothing about this one (``NUMBA_CACHE_DIR`` moves it all)."""
+    import hashlib
+
     root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "musicbench" / f"numba-{name}.json"
+    where = "\0".join((sys.prefix, str(Path(__file__).resolve().parent), os.environ.get("NUMBA_CACHE_DIR", "")))
+    return Path(root) / "musicbench" / f"numba-{name}-{hashlib.sha256(where.encode()).hexdigest()[:12]}.json"
 
 
 def _versions() -> dict[str, str]:

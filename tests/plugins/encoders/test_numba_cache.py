@@ -41,7 +41,9 @@ def test_a_fit_goes_through_the_disk_cache() -> None:
 
 def _home(monkeypatch, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path / "musicbench" / "numba-umap.json"
+    path = numba_cache._record_path("umap")
+    assert path.parent == tmp_path / "musicbench"
+    return path
 
 
 def test_a_machine_without_a_record_is_cold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -67,6 +69,25 @@ def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_p
     assert not numba_cache.umap_is_warm()  # a torn record reads as cold, never as an error
 
 
+def test_a_record_of_another_environment_is_not_read(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import sys
+
+    record = _home(monkeypatch, tmp_path)
+    index = tmp_path / "layouts.f-1.py311.nbi"
+    index.write_bytes(b"")
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"versions": numba_cache._versions(), "files": [str(index)]}))
+    assert numba_cache.umap_is_warm()
+    # a fresh virtual environment has its own umap-learn, whose cache files are not these
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "other-venv"))
+    assert numba_cache._record_path("umap") != record and not numba_cache.umap_is_warm()
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "elsewhere"))  # numba writes it all there
+    assert not numba_cache.umap_is_warm()
+
+
 def test_the_warm_up_leaves_a_record_of_its_cache_files(tmp_path: Path) -> None:
     import os
     import subprocess
@@ -80,7 +101,8 @@ def test_the_warm_up_leaves_a_record_of_its_cache_files(tmp_path: Path) -> None:
     assert done.stdout.strip() == "True"
     import json
 
-    files = json.loads((tmp_path / "musicbench" / "numba-umap.json").read_text())["files"]
+    (record,) = (tmp_path / "musicbench").glob("numba-umap-*.json")
+    files = json.loads(record.read_text())["files"]
     names = {Path(f).name.split("-")[0] for f in files}
     # umap-learn's layout optimiser and the encoder's own distance loop are both in it
     assert {"layouts._optimize_layout_euclidean_single_epoch", "umap_distances._upper"} <= names
