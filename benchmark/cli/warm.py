@@ -1,10 +1,10 @@
 """``bench warm``: compile, once per machine, the code that encoders would compile on first use.
 
-umap-learn compiles its numba functions on a machine's first UMAP fit: 31 s on one core
-of the project's machine, paid in the workers' start-up of the first ``bench run``
-(61.6 s instead of about 39 s for the default grid). Compiled once here, they go to
-numba's on-disk cache (:mod:`musicbench.plugins.encoders.numba_cache`), and every later
-process loads them in about 2 s. The README's set-up runs this command.
+umap-learn compiles its numba functions on a machine's first UMAP fit: 22 s here (on
+2026-12-03, 2 cores), paid in the workers' start-up of the first ``bench run`` (51.4 s
+instead of 32.5 s for the default grid). Compiled once here, they go to numba's on-disk
+cache (:mod:`musicbench.plugins.encoders.numba_cache`), and every later process loads
+them in about 2 s. The README's set-up runs this command.
 """
 
 from __future__ import annotations

@@ -233,8 +233,8 @@ def to_markdown(lb: Leaderboard, top: int | None = None, stem: str | None = None
             "> **Warning:** this ranking uses a latent-space metric, which is not comparable across encoders.",
         ]
     lines += ["", TIES_NOTE + f" Resampling: {lb.bootstrap}.", "", CHANCE_NOTE, "", CEILING_NOTE, "", SPACES_NOTE]
-    lines += ["", md_escape(sample_note(lb))] if sample_note(lb) else []
-    lines += ["", md_escape(rows_note(lb))] if rows_note(lb) else []
+    for note in filter(None, (sample_note(lb), rows_note(lb))):
+        lines += ["", md_escape(note)]
     if lb.unranked:
         names = ", ".join(md_escape(f"{e.encoder_label} x {e.clusterer_label}") for e in lb.unranked)
         lines += ["", f"Finished but without a value of {md_escape(lb.metric)} (undefined): {names}."]

@@ -46,12 +46,8 @@ def _home(monkeypatch, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def test_a_machine_without_a_record_is_cold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    _home(monkeypatch, tmp_path)
-    assert not numba_cache.umap_is_warm()
-
-
-def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _warm_record(monkeypatch, tmp_path: Path) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    """A record of one cache file that exists, with this machine's versions: warm."""
     import json
 
     record = _home(monkeypatch, tmp_path)
@@ -60,6 +56,18 @@ def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_p
     record.parent.mkdir(parents=True)
     record.write_text(json.dumps({"versions": numba_cache._versions(), "files": [str(index)]}))
     assert numba_cache.umap_is_warm()
+    return record, index
+
+
+def test_a_machine_without_a_record_is_cold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _home(monkeypatch, tmp_path)
+    assert not numba_cache.umap_is_warm()
+
+
+def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    record, index = _warm_record(monkeypatch, tmp_path)
     index.unlink()  # a cleaned __pycache__: the code must be compiled again
     assert not numba_cache.umap_is_warm()
     index.write_bytes(b"")
@@ -70,15 +78,9 @@ def test_the_record_is_warm_while_its_files_and_versions_hold(monkeypatch, tmp_p
 
 
 def test_a_record_of_another_environment_is_not_read(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    import json
     import sys
 
-    record = _home(monkeypatch, tmp_path)
-    index = tmp_path / "layouts.f-1.py311.nbi"
-    index.write_bytes(b"")
-    record.parent.mkdir(parents=True)
-    record.write_text(json.dumps({"versions": numba_cache._versions(), "files": [str(index)]}))
-    assert numba_cache.umap_is_warm()
+    record, _ = _warm_record(monkeypatch, tmp_path)
     # a fresh virtual environment has its own umap-learn, whose cache files are not these
     monkeypatch.setattr(sys, "prefix", str(tmp_path / "other-venv"))
     assert numba_cache._record_path("umap") != record and not numba_cache.umap_is_warm()
