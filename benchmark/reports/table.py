@@ -209,7 +209,7 @@ def resample(
         form, known, codes = found
         sampler = resampling.Resampler(codes, n_resamples, seed)
         try:
-            values = sampler.replicates(form, [np.asarray(c.labels)[known] for c in cells])
+            values = sampler.corrected(form, [np.asarray(c.labels)[known] for c in cells])
         except PluginError as exc:  # a broken third-party form costs the intervals, not the table
             lb.bootstrap = f"No bootstrap intervals: {exc} Only equal means tie"
     if found is None or values is None:

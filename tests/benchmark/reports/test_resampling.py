@@ -141,6 +141,39 @@ def test_shared_labelings_give_each_labeling_its_own_row():
     assert not np.array_equal(alone[0], alone[1])
 
 
+def test_observed_is_the_metric_on_the_tracks_as_drawn():
+    truth = _truth(500)
+    labelings = [_noisy(truth, keep, s) for s, keep in enumerate((0.2, 0.5, 0.9))]
+    observed = Resampler(truth, 10).observed(contingency.nmi, labelings)
+    np.testing.assert_allclose(observed, [normalized_mutual_info_score(truth, x) for x in labelings], atol=1e-12)
+
+
+def test_corrected_replicates_are_centred_on_the_observed_metric():
+    # 60 tracks in 10 classes, clustered at random: resamples repeat tracks, which
+    # raises NMI well above the observed value, so the uncorrected interval misses it
+    truth = np.random.default_rng(1).integers(0, 10, 60)
+    labels = np.random.default_rng(2).integers(0, 10, 60)
+    sampler = Resampler(truth, 200, seed=0)
+    raw = sampler.replicates(contingency.nmi, [labels])[0]
+    fixed = sampler.corrected(contingency.nmi, [labels])[0]
+    observed = normalized_mutual_info_score(truth, labels)
+    assert np.percentile(raw, 2.5) > observed  # the defect the correction removes
+    assert fixed.mean() == pytest.approx(observed, abs=1e-12)
+    assert np.percentile(fixed, 2.5) < observed < np.percentile(fixed, 97.5)
+    np.testing.assert_allclose(np.diff(fixed), np.diff(raw), atol=1e-12)  # shifted, not reshaped
+
+
+def test_a_small_many_class_board_prints_intervals_around_its_means(tmp_path):
+    truth = np.random.default_rng(3).integers(0, 12, 80)
+    labelings = {
+        name: [_noisy(truth, keep, s + i * 10, k=12) for s in range(3)]
+        for i, (name, keep) in enumerate({"a": 0.5, "b": 0.3, "c": 0.0}.items())
+    }
+    board = build(_store(tmp_path / "s.sqlite", labelings, truth))
+    for entry in board.entries:
+        assert entry.low < entry.mean(board.metric) < entry.high, entry.encoder
+
+
 def test_identical_labels_tie(tmp_path):
     truth = _truth()
     same = [_noisy(truth, 0.4, s) for s in range(2)]
