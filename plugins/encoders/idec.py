@@ -48,12 +48,26 @@ class IDECModule(VAEModule):
     """A deterministic autoencoder with cluster centres; batches are ``(x, p)``."""
 
     def __init__(
-        self, n_features: int, hidden_sizes: Sequence[int], latent_dim: int, n_clusters: int, gamma: float
+        self,
+        n_features: int,
+        hidden_sizes: Sequence[int],
+        latent_dim: int,
+        n_clusters: int,
+        gamma: float,
+        centre_learning_rate: float | None = None,
     ) -> None:
         super().__init__(n_features, hidden_sizes, latent_dim, variational=False, learn_scale=False)
         self.centres = nn.Parameter(torch.zeros(n_clusters, latent_dim))
         self.gamma = float(gamma)
+        self.centre_learning_rate = centre_learning_rate
         self.pretraining = False
+
+    def parameter_groups(self, learning_rate: float) -> list[dict]:
+        """Adam's groups: the centres at ``centre_learning_rate`` (if set), the rest at ``learning_rate``."""
+        network = [p for p in self.parameters() if p.requires_grad and p is not self.centres]
+        if self.centre_learning_rate is None:
+            return [{"params": [*network, self.centres]}]
+        return [{"params": network}, {"params": [self.centres], "lr": float(self.centre_learning_rate)}]
 
     def loss(self, batch: Batch, generator: torch.Generator) -> torch.Tensor:
         z = self.posterior(batch)[0]
@@ -92,6 +106,9 @@ class IDEC(NeuralEncoder):
     epochs : int
         Most epochs of the clustering stage (``CLUSTERING_EPOCHS``), which runs until
         ``tol`` or ``epochs``.
+    centre_learning_rate : float or None
+        Adam's rate for the cluster centres in the clustering stage (``None``: the
+        network's ``learning_rate``); off by default, see Notes.
     hidden_sizes, latent_dim, batch_size, learning_rate, validation_fraction,
     patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.AutoEncoder`; ``validation_fraction`` and
@@ -114,8 +131,13 @@ class IDEC(NeuralEncoder):
     stage runs on. Fewer epochs narrowed the gap (5 or 10: within 0.01 on the real
     development sets); gamma = 1.0 with 10 epochs kept every development gap at or
     below 0.006 (plausibly it needs the larger weight because our reconstruction term
-    is a Gaussian likelihood summed over all features, not the paper's mean error). The held-out datasets are
-    only reported, in that script's docstring.
+    is a Gaussian likelihood summed over all features, not the paper's mean error). On
+    TidyTuesday's full table (28,356 rows; that search used a 5,000-row sample) these
+    defaults still meet the target (0.086 own against 0.085 KMeans). A separate, larger
+    rate for the centres (``centre_learning_rate`` 0.01, 0.03) closed the remaining gaps
+    on synthetic and GTZAN but lowered KMeans on the codes of TidyTuesday and GTZAN
+    (0.085 to 0.079, 0.318 to 0.313 at 0.03), so it stays off. The held-out datasets
+    are only reported, in that script's docstring.
     """
 
     variational = False
@@ -127,6 +149,7 @@ class IDEC(NeuralEncoder):
         pretrain_epochs: int = IDEC_TRAINING.epochs,
         update_interval: int = 1,
         tol: float = 0.001,
+        centre_learning_rate: float | None = None,
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         epochs: int = CLUSTERING_EPOCHS,
@@ -142,6 +165,7 @@ class IDEC(NeuralEncoder):
         self.pretrain_epochs = pretrain_epochs
         self.update_interval = update_interval
         self.tol = tol
+        self.centre_learning_rate = centre_learning_rate
         self.hidden_sizes = hidden_sizes
         self.latent_dim = latent_dim
         self.epochs = epochs
@@ -160,6 +184,9 @@ class IDEC(NeuralEncoder):
             )
         if not (isinstance(self.update_interval, int) and self.update_interval >= 1):
             raise ConfigError(f"IDEC: update_interval must be a positive integer, got {self.update_interval!r}.")
+        rate = self.centre_learning_rate
+        if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
+            raise ConfigError(f"IDEC: centre_learning_rate must be None or a positive number, got {rate!r}.")
         self.n_clusters_ = int(k)
         super().fit(dataset)
         self.labels_ = self.predict(dataset)
@@ -171,7 +198,14 @@ class IDEC(NeuralEncoder):
         return [audio]
 
     def _build_module(self, input_dims: Sequence[int]) -> nn.Module:
-        return IDECModule(input_dims[0], tuple(self.hidden_sizes), self.latent_dim, self.n_clusters_, self.gamma)
+        return IDECModule(
+            input_dims[0],
+            tuple(self.hidden_sizes),
+            self.latent_dim,
+            self.n_clusters_,
+            self.gamma,
+            self.centre_learning_rate,
+        )
 
     def _train(
         self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState

@@ -7,7 +7,11 @@ restores the best weights, and shows a rich progress bar only on a terminal. A
 module may also have ``start_epoch(epoch) -> bool`` (a KL warm-up): it is called
 before each epoch and answers whether its objective is still changing; while it is,
 those epochs neither count towards early stopping nor compete for the kept weights,
-since their losses measure a different objective.
+since their losses measure a different objective. It may have ``end_epoch()``, called
+after each epoch's batches and before its validation loss (VaDE's closed-form M-step
+of its mixture prior), and ``parameter_groups(learning_rate)``, Adam's parameter
+groups (a module that trains some parameters at their own rate); without it every
+parameter that requires a gradient trains at ``learning_rate``.
 """
 
 from __future__ import annotations
@@ -154,7 +158,11 @@ def train(
     history = History()
     n = int(tensors[0].shape[0])
     train_rows, val_rows = _split(n, config.validation_fraction, generator)
-    optimizer = torch.optim.Adam([p for p in module.parameters() if p.requires_grad], lr=config.learning_rate)
+    groups = getattr(module, "parameter_groups", None)
+    parameters = (
+        groups(config.learning_rate) if groups is not None else [p for p in module.parameters() if p.requires_grad]
+    )
+    optimizer = torch.optim.Adam(parameters, lr=config.learning_rate)
     best = math.inf
     best_state = copy.deepcopy(module.state_dict())
     waited = 0
@@ -175,6 +183,9 @@ def train(
                 loss.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(index)
+            end_epoch = getattr(module, "end_epoch", None)
+            if end_epoch is not None:
+                end_epoch()
             history.train_loss.append(total / max(len(order), 1))
             module.eval()
             monitored = _mean_loss(module, tensors, val_rows, generator) if len(val_rows) else history.train_loss[-1]

@@ -39,3 +39,20 @@ def test_tol_stops_the_clustering_stage(small_dataset: Dataset, tol: float, clus
     # tol = 1: any update that leaves some track in place stops it; tol = 0: never stops
     idec = IDEC(**{**QUICK, "tol": tol}).fit(small_dataset)
     assert len(idec.history_.train_loss) == QUICK["pretrain_epochs"] + clustering_epochs
+
+
+def test_centre_learning_rate_is_its_own_adam_group(small_dataset: Dataset) -> None:
+    idec = IDEC(centre_learning_rate=0.05, **QUICK).fit(small_dataset)
+    network, centres = idec.module_.parameter_groups(1e-3)
+    assert "lr" not in network and centres["lr"] == 0.05
+    assert len(centres["params"]) == 1 and centres["params"][0] is idec.module_.centres
+    plain = IDEC(**QUICK).fit(small_dataset).module_
+    (single,) = plain.parameter_groups(1e-3)  # default: one group, the centres in it
+    assert "lr" not in single and any(p is plain.centres for p in single["params"])
+    assert len(single["params"]) == len(network["params"]) + 1
+    assert not torch.allclose(idec.module_.centres, plain.centres)  # the centres moved at their own rate
+
+
+def test_bad_centre_learning_rate_is_refused(small_dataset: Dataset) -> None:
+    with pytest.raises(ConfigError, match="centre_learning_rate"):
+        IDEC(centre_learning_rate=-1.0, **QUICK).fit(small_dataset)
