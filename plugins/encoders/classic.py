@@ -122,4 +122,7 @@ class UMAPEncoder(EncoderBase):
         audio = self._check_input(dataset, fitting=False)
         if (dataset.fingerprint, tuple(dataset.track_ids.tolist())) == self.fitted_on_:
             return np.asarray(self.umap_.embedding_, dtype=np.float32).copy()
-        return np.asarray(self.umap_.transform(audio), dtype=np.float32)
+        from musicbench.plugins.encoders import umap_distances
+
+        with umap_distances.numba_pairwise():  # new tracks' distances to the fitted ones, in one loop
+            return np.asarray(self.umap_.transform(audio), dtype=np.float32)
