@@ -11,7 +11,8 @@ time. Stored cells are reused, so a rerun only prints. Needs ``$MUSICBENCH_DATA_
 Targets: ``synthetic``, ``lyrics`` (the 1,000-row excerpt), ``tidytuesday``
 (audio+context), ``own`` (VaDE and IDEC own clusters vs KMeans on TidyTuesday,
 GTZAN and synthetic), ``gtzan`` (the VAE family vs raw) and ``fit28k`` (fit time of
-every neural encoder on the 28k TidyTuesday tracks, one thread, one seed).
+every neural encoder, N2D's UMAP and GMM included, on the 28k TidyTuesday tracks: one
+thread, one seed, one fit at a time).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ TARGETS = {
             "vade": "",
             "idec": "",
             "multimodal-vae": 'modalities = { grid = ["audio+context", "audio+title"] }',
+            "n2d": "",
         },
         "kmeans",
         1,
@@ -82,6 +84,8 @@ def run_target(name: str, work: Path, seeds: int) -> None:
         str(fixed_seeds or seeds),
         "--threads",
         "1",
+        "--jobs",
+        "1",  # one fit at a time: the fit times are one core's, with the other core idle
         "--store",
         str(work / f"{name}.sqlite"),
         "--top",
