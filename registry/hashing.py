@@ -22,8 +22,21 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-TRACKED_PACKAGES = ("numpy", "scikit-learn", "scipy", "torch", "umap-learn", "hdbscan", "pandas")
-"""Libraries whose version can change an embedding or a partition."""
+TRACKED_PACKAGES = (
+    "numpy",
+    "scikit-learn",
+    "scipy",
+    "torch",
+    "umap-learn",
+    "hdbscan",
+    "pandas",
+    "numba",
+    "llvmlite",
+    "pynndescent",
+)
+"""Libraries whose version can change an embedding or a partition. numba and llvmlite
+compile umap-learn's and pynndescent's code (a new compiler can round differently),
+pynndescent finds UMAP's neighbours above 4,096 tracks."""
 UNREADABLE = "unreadable"
 """The digest :func:`file_sha256` gives a file it cannot read, when asked to go on."""
 _CHUNK = 1 << 20
@@ -96,6 +109,24 @@ def file_sha256(path: str | os.PathLike[str], *, missing_ok: bool = False) -> st
             return UNREADABLE
         raise
     return sha.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def cpu_name() -> str:
+    """The processor's model name (Linux's ``/proc/cpuinfo``), else what :mod:`platform` says.
+
+    Recorded with every cell, never part of a key: the same seed can give other
+    low-order digits on another processor (libraries pick their code by it), and
+    the record tells which machine a figure came from.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith("model name"):
+                    return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ from musicbench.benchmark.running.evaluation import MetricValue, embedding_metri
 from musicbench.benchmark.running.label_memo import LabelMemo, label_key, memoisable
 from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
-from musicbench.hashing import package_versions
+from musicbench.hashing import cpu_name, package_versions
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class WorkerState:
                 f"{self.dataset.fingerprint[:12]}, the planner's has {context.fingerprint[:12]}: "
                 "the worker sees different data."
             )
-        self.versions = {"musicbench": __version__, **package_versions(), "plugins": versions}
+        self.versions = {"musicbench": __version__, **package_versions(), "plugins": versions, "cpu": cpu_name()}
         self.threads = context.threads
         self.label_memo = LabelMemo(context.label_memo)
 

@@ -98,3 +98,9 @@ def test_keys_over_plain_values_import_no_numpy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_cpu_is_named_and_not_a_key_ingredient() -> None:
+    name = hashing.cpu_name()
+    assert isinstance(name, str) and name and name != "unknown"
+    assert "cpu" not in hashing.package_versions()  # a store moved to another machine keeps its cache

@@ -13,10 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 
 from musicbench.benchmark.results.cache import EmbeddingCache
 from musicbench.benchmark.results.store import CellRecord, ResultStore
+from musicbench.hashing import cpu_name
 from tests.benchmark.support import ISOLATE, REPO, SMALL, TOY, bench, bench_command, bench_env, toy_run_args
 
 
@@ -78,6 +80,7 @@ def test_ok_cells_carry_metrics_timings_versions_and_labels(toy_run):
         assert r.fit_s is not None and r.cluster_s is not None and r.metrics_s is not None
         assert r.peak_rss_bytes and r.peak_rss_bytes > 10 * 1024**2
         assert r.versions["numpy"] == np.__version__ and "toy" in r.versions["plugins"]
+        assert r.versions["numba"] == numba.__version__ and r.versions["cpu"] == cpu_name()
         assert r.labels.shape == (200,)
         assert r.encoder_params["random_state"] == r.seed
         # the dataset's genre count fills in the cluster count, for an encoder that clusters too
