@@ -158,23 +158,25 @@ class Resampler:
     def corrected(self, form: ContingencyForm, predictions: Sequence[np.ndarray]) -> np.ndarray:
         """:meth:`replicates`, each row shifted by its bootstrap bias estimate (the row's
         mean minus :meth:`observed`), so its mean is the metric on the tracks as drawn."""
-        values = self.replicates(form, predictions)
-        bias = values.mean(axis=1) - self.observed(form, predictions)
-        return values - bias[:, None]
+        values, observed = self._scores(form, predictions, resample=True)
+        assert values is not None
+        return values - (values.mean(axis=1) - observed)[:, None]
 
     def observed(self, form: ContingencyForm, predictions: Sequence[np.ndarray]) -> np.ndarray:
         """The metric ``form`` computes for each labeling on the tracks as drawn (no resampling)."""
-        n_classes = int(self.truth.max()) + 1
-        tables = []
-        for labels in predictions:
-            codes = pd.factorize(np.asarray(labels), use_na_sentinel=False)[0]
-            k = int(codes.max()) + 1
-            tables.append(np.bincount(self.truth * k + codes, minlength=n_classes * k).reshape(n_classes, k))
-        return np.array([scores(form, table[None].astype(np.float64))[0] for table in tables])
+        return self._scores(form, predictions, resample=False)[1]
 
     def replicates(self, form: ContingencyForm, predictions: Sequence[np.ndarray]) -> np.ndarray:
         """The metric ``form`` computes, for each labeling on every replicate: shape
         ``(len(predictions), n_resamples)``."""
+        values = self._scores(form, predictions, resample=True)[0]
+        assert values is not None
+        return values
+
+    def _scores(
+        self, form: ContingencyForm, predictions: Sequence[np.ndarray], resample: bool
+    ) -> tuple[np.ndarray | None, np.ndarray]:
+        """The replicates (when ``resample``) and the observed scores of each labeling."""
         n_classes = int(self.truth.max()) + 1
         shapes: list[tuple[int, int, int]] = []
         columns: list[np.ndarray] = []
@@ -198,12 +200,16 @@ class Resampler:
             (np.ones(n * len(shapes), dtype=np.float32), (np.concatenate(columns), np.tile(np.arange(n), len(shapes)))),
             shape=(offset, n),
         )
-        counts = np.hstack([np.asarray(onehot @ batch) for batch in self._batches()])  # (offset, replicates)
-        unique = np.empty((len(shapes), self.n_resamples))
-        for i, (start, c, k) in enumerate(shapes):
-            tables = counts[start : start + c * k].T.reshape(self.n_resamples, c, k).astype(np.float64)
-            unique[i] = scores(form, tables)
-        return unique[which]
+        unique = None
+        if resample:
+            counts = np.hstack([np.asarray(onehot @ batch) for batch in self._batches()])  # (offset, replicates)
+            unique = np.empty((len(shapes), self.n_resamples))
+            for i, (start, c, k) in enumerate(shapes):
+                tables = counts[start : start + c * k].T.reshape(self.n_resamples, c, k).astype(np.float64)
+                unique[i] = scores(form, tables)
+        drawn = np.asarray(onehot.sum(axis=1), dtype=np.float64).ravel()  # every track once: the observed tables
+        observed = np.array([scores(form, drawn[start : start + c * k].reshape(1, c, k))[0] for start, c, k in shapes])
+        return (None if unique is None else unique[which]), observed[which]
 
 
 def interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
