@@ -112,6 +112,7 @@ class VaDEModule(VAEModule):
         if self.pretraining or self.m_step_inputs is None or self.prior_mean.requires_grad:
             return
         mean, log_var = self.posterior((self.m_step_inputs,))
+        assert log_var is not None  # VaDE's encoder is variational: it always gives a variance
         gamma = responsibilities(mean, *self.prior())
         if self.hard_m_step:
             gamma = torch.nn.functional.one_hot(gamma.argmax(dim=1), self.n_components).to(gamma.dtype)
