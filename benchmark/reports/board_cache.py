@@ -132,8 +132,14 @@ def board_key(dataset: str, fingerprint: str, metric: str, state: str) -> str:
 
 
 def _board_file(store: str | os.PathLike[str], dataset: str, fingerprint: str, metric: str) -> Path:
-    """One file per board: a newer state replaces the older one instead of piling up."""
-    name = hashlib.sha256(json.dumps([dataset, fingerprint, metric]).encode()).hexdigest()[:32]
+    """One file per board of one store: a newer state replaces the older one instead of piling up.
+
+    The store's file name is part of it: stores side by side share the folder, and
+    with one name per board they replaced each other's rows on every run (a miss, and
+    a 1.4 s rebuild of the no-op table, each time the other store was read).
+    """
+    board = [Path(store).name, dataset, fingerprint, metric]
+    name = hashlib.sha256(json.dumps(board).encode()).hexdigest()[:32]
     return state_folder(store) / "boards" / f"{name}.json"
 
 

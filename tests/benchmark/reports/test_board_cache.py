@@ -91,6 +91,19 @@ def test_the_remembered_table_is_the_built_one(store: ResultStore, n: int) -> No
     assert ("poor" in shown) == (n > 1)
 
 
+def test_stores_side_by_side_keep_their_own_rows(store: ResultStore) -> None:
+    other = ResultStore(store.path.with_name("other.sqlite"))  # the same folder, the same dataset
+    record = store.dataset("fp")
+    assert record is not None
+    other.put_dataset(record)
+    other.put(_cell("only", 0, 0.5))
+    _remember(store)
+    _remember(other)
+    mine, theirs = _load(store), _load(other)
+    assert mine is not None and theirs is not None  # neither replaced the other's rows
+    assert "good" in _text(render_top(mine, 10)) and "only" in _text(render_top(theirs, 10))
+
+
 def test_nothing_is_remembered_until_a_board_is_built(store: ResultStore) -> None:
     assert _load(store) is None
 
