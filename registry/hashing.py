@@ -129,6 +129,14 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def recorded_versions(plugins: Mapping[str, str]) -> dict[str, Any]:
+    """What every cell records of what produced it: musicbench's, Python's and the
+    tracked libraries' versions, the ``plugins``' versions and the CPU (:func:`cpu_name`)."""
+    from musicbench._version import __version__
+
+    return {"musicbench": __version__, **package_versions(), "plugins": dict(plugins), "cpu": cpu_name()}
+
+
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
     """Python and the tracked libraries' versions (``"absent"`` when not installed).

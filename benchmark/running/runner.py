@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from musicbench import Registry, __version__
+from musicbench import Registry
 from musicbench.benchmark.planning.config import OWN
 from musicbench.benchmark.planning.plan import Cell, EmbeddingSpec, Plan
 from musicbench.benchmark.results.cache import EmbeddingCache
@@ -34,7 +34,7 @@ from musicbench.benchmark.running.executors import Executor
 from musicbench.benchmark.running.progress import Estimates, Reporter
 from musicbench.benchmark.running.work import ClusterTask, EncodeTask, TaskResult, WorkerContext, context_items
 from musicbench.core import DISABLE_ENV, PLUGINS_ENV
-from musicbench.hashing import cpu_name, package_versions
+from musicbench.hashing import recorded_versions
 
 FAILED = ("error", "timeout")
 
@@ -105,12 +105,7 @@ class _Run:
         self, plan: Plan, store: ResultStore, cache: EmbeddingCache, registry: Registry, reporter: Reporter
     ) -> None:
         self.plan, self.store, self.cache, self.reporter = plan, store, cache, reporter
-        self.local_versions = {
-            "musicbench": __version__,
-            **package_versions(),
-            "plugins": registry.plugin_versions(),
-            "cpu": cpu_name(),
-        }
+        self.local_versions = recorded_versions(registry.plugin_versions())
         self.summary = RunSummary(plan.dataset.name, plan.dataset.fingerprint, total=len(plan.cells))
         self.estimates = Estimates(store.timings(), plan.dataset.fingerprint, declared_costs(registry, plan))
 

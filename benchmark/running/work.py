@@ -34,14 +34,14 @@ from typing import Any, cast
 
 import numpy as np
 
-from musicbench import Dataset, Registry, __version__, build_registry, clusterer_input
+from musicbench import Dataset, Registry, build_registry, clusterer_input
 from musicbench.benchmark.planning.datasets import load_dataset
 from musicbench.benchmark.planning.factories import build_clusterer, build_encoder, fitted_params
 from musicbench.benchmark.running.evaluation import MetricValue, embedding_metrics, evaluate
 from musicbench.benchmark.running.label_memo import LabelMemo, label_key, memoisable
 from musicbench.contracts import ClusteringEncoder, fit_diagnostics, fitted_modalities
 from musicbench.errors import MusicbenchError, ResourceLimitError
-from musicbench.hashing import cpu_name, package_versions
+from musicbench.hashing import recorded_versions
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class WorkerState:
                 f"{self.dataset.fingerprint[:12]}, the planner's has {context.fingerprint[:12]}: "
                 "the worker sees different data."
             )
-        self.versions = {"musicbench": __version__, **package_versions(), "plugins": versions, "cpu": cpu_name()}
+        self.versions = recorded_versions(versions)
         self.threads = context.threads
         self.label_memo = LabelMemo(context.label_memo)
 

@@ -23,7 +23,7 @@ from torch import nn
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.estimator import NeuralEncoder
-from musicbench.plugins.encoders.core.training import IDEC_TRAINING, History, train
+from musicbench.plugins.encoders.core.training import IDEC_TRAINING, History, check_rate, rate_groups, train
 from musicbench.plugins.encoders.vae import Batch, VAEModule
 
 CLUSTERING_EPOCHS = 10
@@ -64,10 +64,7 @@ class IDECModule(VAEModule):
 
     def parameter_groups(self, learning_rate: float) -> list[dict]:
         """Adam's groups: the centres at ``centre_learning_rate`` (if set), the rest at ``learning_rate``."""
-        network = [p for p in self.parameters() if p.requires_grad and p is not self.centres]
-        if self.centre_learning_rate is None:
-            return [{"params": [*network, self.centres]}]
-        return [{"params": network}, {"params": [self.centres], "lr": float(self.centre_learning_rate)}]
+        return rate_groups(self, (self.centres,), self.centre_learning_rate)
 
     def loss(self, batch: Batch, generator: torch.Generator) -> torch.Tensor:
         z = self.posterior(batch)[0]
@@ -184,9 +181,7 @@ class IDEC(NeuralEncoder):
             )
         if not (isinstance(self.update_interval, int) and self.update_interval >= 1):
             raise ConfigError(f"IDEC: update_interval must be a positive integer, got {self.update_interval!r}.")
-        rate = self.centre_learning_rate
-        if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
-            raise ConfigError(f"IDEC: centre_learning_rate must be None or a positive number, got {rate!r}.")
+        check_rate("IDEC", "centre_learning_rate", self.centre_learning_rate)
         self.n_clusters_ = int(k)
         super().fit(dataset)
         self.labels_ = self.predict(dataset)

@@ -27,7 +27,7 @@ from torch import nn
 from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.losses import mixture_kl, responsibilities
-from musicbench.plugins.encoders.core.training import LONG_TRAINING, History, train
+from musicbench.plugins.encoders.core.training import LONG_TRAINING, History, check_rate, rate_groups, train
 from musicbench.plugins.encoders.vae import VAE, Batch, VAEModule
 
 LOG_VAR_BAND = 1.0
@@ -89,11 +89,7 @@ class VaDEModule(VAEModule):
 
     def parameter_groups(self, learning_rate: float) -> list[dict]:
         """Adam's groups: the mixture at ``mixture_learning_rate`` (if set), the rest at ``learning_rate``."""
-        mixture = [p for p in (self.prior_mean, self.prior_log_var) if p.requires_grad]
-        network = [p for p in self.parameters() if p.requires_grad and all(p is not q for q in mixture)]
-        if self.mixture_learning_rate is None or not mixture:
-            return [{"params": network + mixture}]
-        return [{"params": network}, {"params": mixture, "lr": float(self.mixture_learning_rate)}]
+        return rate_groups(self, (self.prior_mean, self.prior_log_var), self.mixture_learning_rate)
 
     @torch.no_grad()
     def end_epoch(self) -> None:
@@ -280,9 +276,7 @@ class VaDE(VAE):
             raise ConfigError(
                 f"VaDE: prior_update must be one of {', '.join(PRIOR_UPDATES)}, got {self.prior_update!r}."
             )
-        rate = self.mixture_learning_rate
-        if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
-            raise ConfigError(f"VaDE: mixture_learning_rate must be None or a positive number, got {rate!r}.")
+        check_rate("VaDE", "mixture_learning_rate", self.mixture_learning_rate)
         self.n_components_ = int(k)
         super().fit(dataset)
         self.labels_ = self._assign(self._tensors(dataset))

@@ -104,3 +104,9 @@ def test_the_cpu_is_named_and_not_a_key_ingredient() -> None:
     name = hashing.cpu_name()
     assert isinstance(name, str) and name and name != "unknown"
     assert "cpu" not in hashing.package_versions()  # a store moved to another machine keeps its cache
+
+
+def test_the_recorded_versions_name_musicbench_the_libraries_the_plugins_and_the_cpu() -> None:
+    recorded = hashing.recorded_versions({"toy": "1.0"})
+    assert recorded["plugins"] == {"toy": "1.0"} and recorded["cpu"] == hashing.cpu_name()
+    assert {"musicbench", "python", *hashing.TRACKED_PACKAGES} <= set(recorded)

@@ -143,6 +143,26 @@ def _mean_loss(
     return total / max(len(rows), 1)
 
 
+def rate_groups(module: nn.Module, own: Sequence[nn.Parameter], rate: float | None) -> list[dict]:
+    """Adam's parameter groups for a module training ``own`` at a rate of their own.
+
+    ``own`` (those that require a gradient) at ``rate``, every other trainable
+    parameter at the optimiser's rate; one group when ``rate`` is ``None``. What
+    a module's ``parameter_groups`` returns (VaDE's mixture, IDEC's centres).
+    """
+    own = [p for p in own if p.requires_grad]
+    rest = [p for p in module.parameters() if p.requires_grad and all(p is not q for q in own)]
+    if rate is None or not own:
+        return [{"params": rest + own}]
+    return [{"params": rest}, {"params": own, "lr": float(rate)}]
+
+
+def check_rate(owner: str, name: str, rate: object) -> None:
+    """Refuse a learning rate that is neither ``None`` nor a positive number (a :class:`ConfigError`)."""
+    if rate is not None and not (isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0):
+        raise ConfigError(f"{owner}: {name} must be None or a positive number, got {rate!r}.")
+
+
 def train(
     module: nn.Module,
     tensors: Sequence[torch.Tensor],
