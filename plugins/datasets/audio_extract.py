@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from musicbench.hashing import file_sha256
 from musicbench.plugins.datasets.audio_features import AUDIO_SUFFIXES, decode, extract_features
+from musicbench.plugins.datasets.librosa_cache import ensure_ready
 
 CACHE_FORMAT = 1
 CACHE_ENV = "MUSICBENCH_AUDIO_CACHE"
@@ -194,6 +195,17 @@ def extract_folder(
         else:
             done.results[name] = hit
             done.cached += 1
+    if todo:
+        # librosa's compiled code, compiled by one process before the workers load it:
+        # compiled by several at once, numba's cache can break for good (librosa_cache).
+        if ensure_ready() == "repaired":
+            console.print(
+                escape(
+                    "audio: librosa's compiled-code cache was inconsistent (two processes had compiled it at "
+                    "once, numba issue #10128); deleted it and compiled it again."
+                ),
+                highlight=False,
+            )
     with _progress(console, len(todo)) as progress:
         task = progress.add_task("", total=len(todo))
         for name, result in _compute(todo, params, jobs):

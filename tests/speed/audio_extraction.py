@@ -38,11 +38,13 @@ sys.path.insert(0, str(REPO))
 from musicbench.plugins.datasets.audio import AudioDataset  # noqa: E402
 from musicbench.plugins.datasets.audio_extract import audio_files  # noqa: E402
 from musicbench.plugins.datasets.audio_features import FEATURE_NAMES, decode, extract_features  # noqa: E402
+from musicbench.plugins.datasets.librosa_cache import ensure_ready  # noqa: E402
 
 
 def speed(folder: Path) -> None:
     files, _ = audio_files(folder)
-    decode(files[0])  # warm-up: librosa's first calls compile numba code
+    ensure_ready()  # librosa's numba code compiled (or loaded) by one process, as the loader does
+    decode(files[0])  # warm-up: this process loads the compiled code
     extract_features(decode(files[0]))
     audio_s = cpu_s = wall_s = 0.0
     for path in files:
