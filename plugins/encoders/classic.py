@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,12 @@ class UMAPEncoder(EncoderBase):
     ----------
     n_components, n_neighbors, min_dist, metric
         As in ``umap.UMAP``; ``min_dist=0`` packs clusters tightly for clustering.
+    knn : {"exact", "nndescent"}
+        How each track's neighbours are found from 4,096 tracks on, where umap-learn
+        switches from exact neighbours to pynndescent's approximate ones: ``"exact"``
+        (scikit-learn's exact search, :mod:`plugins.encoders.umap_neighbors`: the same
+        method at every size, without pynndescent's compilation in every process) or
+        ``"nndescent"`` (umap-learn's own). Below 4,096 both are umap-learn's exact path.
     random_state : int or None
         Fixes the result (UMAP then runs single-threaded).
     """
@@ -82,21 +89,25 @@ class UMAPEncoder(EncoderBase):
         n_neighbors: int = 15,
         min_dist: float = 0.0,
         metric: str = "euclidean",
+        knn: str = "exact",
         random_state: Any = None,
     ) -> None:
         self.n_components = n_components
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.metric = metric
+        self.knn = knn
         self.random_state = random_state
 
     def fit(self, dataset: Dataset) -> UMAPEncoder:
         audio = self._check_input(dataset, fitting=True)
         if audio.shape[0] <= self.n_components + 1:
             raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
+        if self.knn not in ("exact", "nndescent"):
+            raise ConfigError(f"UMAPEncoder: knn must be 'exact' or 'nndescent', got {self.knn!r}.")
         import umap  # slow to import (numba): only when used
 
-        from musicbench.plugins.encoders import numba_cache, umap_distances
+        from musicbench.plugins.encoders import numba_cache, umap_distances, umap_neighbors
 
         numba_cache.enable()  # compiled once per machine, not once per process
 
@@ -105,15 +116,23 @@ class UMAPEncoder(EncoderBase):
             if self.random_state is not None
             else None
         )
+        n_neighbors = min(self.n_neighbors, audio.shape[0] - 1)
+        exact = self.knn == "exact" and umap_neighbors.applies(audio.shape[0], self.metric)
         model = umap.UMAP(
             n_components=self.n_components,
-            n_neighbors=min(self.n_neighbors, audio.shape[0] - 1),
+            n_neighbors=n_neighbors,
             min_dist=self.min_dist,
             metric=self.metric,
             random_state=seed,
+            precomputed_knn=umap_neighbors.exact_neighbors(audio, n_neighbors) if exact else (None, None, None),
         )
-        with umap_distances.numba_pairwise():  # the same matrix, without a Python call per pair
+        # numba_pairwise: the same matrix, without a Python call per pair. umap-learn warns
+        # that precomputed neighbours leave no index for transform: ExactIndex is that index.
+        with umap_distances.numba_pairwise(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="precomputed_knn", category=UserWarning)
             self.umap_ = model.fit(audio)
+        if exact:
+            self.umap_._knn_search_index = umap_neighbors.ExactIndex(audio)
         self.fitted_on_ = (dataset.fingerprint, tuple(dataset.track_ids.tolist()))
         self.n_features_in_ = int(audio.shape[1])
         return self

@@ -39,6 +39,8 @@ class N2D(EncoderBase):
         UMAP neighbours (20 in the paper; 15 is UMAP's own default).
     min_dist : float
         UMAP ``min_dist``; 0 packs clusters tightly, as the paper does.
+    knn : {"exact", "nndescent"}
+        How UMAP finds neighbours from 4,096 tracks on (:class:`~plugins.encoders.classic.UMAPEncoder`).
     hidden_sizes, latent_dim, epochs, batch_size, learning_rate, validation_fraction,
     patience, n_threads, random_state
         The autoencoder's, as for :class:`~plugins.encoders.vae.AutoEncoder` (the
@@ -65,6 +67,7 @@ class N2D(EncoderBase):
         umap_dim: int | None = None,
         n_neighbors: int = 20,
         min_dist: float = 0.0,
+        knn: str = "exact",
         hidden_sizes: Sequence[int] = (64, 32),
         latent_dim: int = 8,
         epochs: int = TRAINING.epochs,
@@ -79,6 +82,7 @@ class N2D(EncoderBase):
         self.umap_dim = umap_dim
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
+        self.knn = knn
         self.hidden_sizes = hidden_sizes
         self.latent_dim = latent_dim
         self.epochs = epochs
@@ -115,7 +119,11 @@ class N2D(EncoderBase):
         ).fit(dataset)
         codes = self._codes(dataset)
         self.umap_ = UMAPEncoder(
-            n_components=int(dim), n_neighbors=self.n_neighbors, min_dist=self.min_dist, random_state=int(seeds[1])
+            n_components=int(dim),
+            n_neighbors=self.n_neighbors,
+            min_dist=self.min_dist,
+            knn=self.knn,
+            random_state=int(seeds[1]),
         ).fit(codes)
         manifold = self.umap_.transform(codes)
         self.mixture_ = GaussianMixture(self.n_clusters_, covariance_type="full", random_state=int(seeds[2]))
