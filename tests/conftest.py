@@ -21,6 +21,14 @@ LYRICS_SAMPLE = "spotify_songs_lyrics_sample1000.csv"
 GTZAN = "gtzan_features_30_sec.csv"
 
 
+# One local worker per `bench run` unless a test says `--jobs`: pytest-xdist already
+# runs a test per core, and every run's second worker process (its imports, its copy
+# of the dataset) cost 3.5-4.5 s of CPU that the other test then waited for (a 20-cell
+# toy run: 12.4-14.7 s of CPU with two workers, 8.5-9.9 s with one). The tests of
+# parallel runs pass --jobs themselves; test_run_options checks the default's source.
+os.environ.setdefault("MUSICBENCH_JOBS", "1")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-scale", action="store_true", help="run the million-row scale benchmarks")
 

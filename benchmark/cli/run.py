@@ -106,6 +106,8 @@ def _names(option: str, text: str | None, take_all: bool) -> tuple[str, ...] | N
     "--jobs",
     type=click.IntRange(min=1),
     default=default_jobs,
+    envvar="MUSICBENCH_JOBS",
+    show_envvar=True,
     show_default="the cores available to this process",
     help="Local worker processes (one thread each: the numbers do not depend on --jobs).",
 )
@@ -180,7 +182,7 @@ def run(
     for member, reason in config.suite_skipped:
         err.print(escape(f"suite {config.suite}: {member} is skipped: {reason}"), highlight=False, soft_wrap=True)
     jobs_source = click.get_current_context().get_parameter_source("jobs")
-    if scheduler and jobs > 1 and jobs_source is not None and jobs_source.name != "DEFAULT":
+    if scheduler and jobs > 1 and jobs_source is not None and jobs_source.name == "COMMANDLINE":
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
     options = RunOptions(
         store=store,

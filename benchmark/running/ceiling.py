@@ -63,6 +63,12 @@ def compute(dataset: Dataset, metrics: Sequence[MetricSpec]) -> dict[str, Any]:
     if rows.size > MAX_ROWS:
         rows = np.sort(np.random.default_rng(SEED).choice(rows, MAX_ROWS, replace=False))
     y = np.unique(truth[rows], return_inverse=True)[1].ravel()
+    largest = int(np.bincount(y).max()) if y.size else 0
+    if largest < FOLDS:  # scikit-learn's own message names its parameters, not the data
+        raise ValueError(
+            f"its {FOLDS}-fold cross-validation needs a {label} class of {FOLDS} tracks or more; the largest has "
+            f"{largest} of {rows.size} tracks with a known {label}"
+        )
     start = time.perf_counter()
     model = HistGradientBoostingClassifier(random_state=SEED)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)

@@ -67,3 +67,43 @@ def test_store_commands_accept_plugin_and_disable(
     assert "There is no result store" in err
     code, _, err = bench_here(capsys, *command, "--store", "none.sqlite", "--plugin", "nope.py")
     assert code == 2 and "The plugin file nope.py does not exist" in err
+
+
+@pytest.mark.parametrize(
+    ("environ", "args", "jobs"),
+    [
+        (None, [], "cores"),  # the CPU affinity's count
+        ("3", [], 3),
+        ("3", ["--jobs", "2"], 2),  # the flag wins
+        ("3", ["--scheduler", "tcp://127.0.0.1:1"], 3),  # a machine-wide default is no contradiction
+    ],
+)
+def test_musicbench_jobs_sets_the_default_number_of_workers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environ: str | None,
+    args: list[str],
+    jobs: int | str,
+) -> None:
+    import os
+
+    from musicbench.benchmark.running import session
+
+    seen = []
+    monkeypatch.setattr(session, "run_benchmark", lambda registry, config, options, **kw: seen.append(options) or [])
+    if environ is None:
+        monkeypatch.delenv("MUSICBENCH_JOBS", raising=False)
+    else:
+        monkeypatch.setenv("MUSICBENCH_JOBS", environ)
+    code, _, err = bench_here(capsys, "run", "--encoders", "raw", "--store", str(tmp_path / "s.sqlite"), *args)
+    assert code == 0, err
+    assert seen[0].jobs == (len(os.sched_getaffinity(0)) if jobs == "cores" else jobs)
+
+
+def test_a_bad_musicbench_jobs_is_exit_2_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MUSICBENCH_JOBS", "lots")
+    code, _, err = bench_here(capsys, "run", "--encoders", "raw", "--store", str(tmp_path / "s.sqlite"))
+    assert code == 2 and "MUSICBENCH_JOBS" in err and "'lots' is not a valid integer" in err, err

@@ -51,6 +51,18 @@ def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, mon
     assert store.reference(data.fingerprint, "ceiling") is None
 
 
+def test_a_dataset_too_small_for_the_folds_says_so_in_its_own_terms():
+    registry = build_registry(entry_points=False)
+    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    tiny = data.subset(np.arange(4))  # an audio folder of four clips, as a user tried
+    with pytest.raises(
+        ValueError,
+        match=r"5-fold cross-validation needs a genre class of 5 tracks or more; "
+        r"the largest has \d of 4 tracks with a known genre",
+    ):
+        ceiling.compute(tiny, registry.metrics())
+
+
 def test_the_ceiling_scores_through_the_registered_metrics():
     registry = build_registry(entry_points=False)
     data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
