@@ -55,23 +55,38 @@ def exercise(seconds: float = 4.0) -> None:
     extract_features(y, SAMPLE_RATE)
 
 
+def numba_subpath(directory: str) -> str:
+    """The folder numba gives a source folder's code under its cache folder.
+
+    numba's ``_CacheLocator.get_suitable_cache_subpath``: the folder's name and the
+    sha1 of its absolute path (``tests/plugins/datasets/test_librosa_cache.py``
+    compares the two, so a numba that changes it fails there, not here).
+    """
+    return f"{os.path.basename(directory)}_{hashlib.sha1(directory.encode()).hexdigest()}"
+
+
 def cache_folders() -> list[Path]:
-    """Where numba keeps librosa's compiled code: beside its sources, or (when those are
-    read-only, or ``NUMBA_CACHE_DIR`` is set) the same path under numba's cache folder."""
+    """Where numba may keep librosa's compiled code, whether or not the folders exist yet.
+
+    Beside the sources (each ``__pycache__`` under librosa's folder), or, when those are
+    read-only or ``NUMBA_CACHE_DIR`` is set, one folder per source folder under
+    ``$NUMBA_CACHE_DIR`` or numba's user-wide cache (``$XDG_CACHE_HOME/numba``).
+    """
     spec = importlib.util.find_spec("librosa")
     if spec is None or spec.origin is None:
         return []
-    source = Path(spec.origin).resolve().parent
-    relative = Path(*source.parts[1:])  # numba appends the source path without its root
-    folders = [source]
+    source = os.path.dirname(os.path.abspath(spec.origin))  # numba's own abspath, not a resolved path
     override = os.environ.get("NUMBA_CACHE_DIR")
-    folders.append(Path(override) / relative if override else Path.home() / ".cache" / "numba" / relative)
-    return [f for f in folders if f.is_dir()]
+    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = Path(override) if override else Path(user) / "numba"
+    directories = sorted({str(p.parent) for p in Path(source).rglob("*.py")})
+    return [Path(source), *(base / numba_subpath(d) for d in directories)]
 
 
 def cache_files(folders: Sequence[Path]) -> list[Path]:
     """numba's index (``.nbi``) and data (``.nbc``) files under ``folders``."""
-    return sorted(p for folder in folders for pattern in ("*.nbi", "*.nbc") for p in folder.rglob(pattern))
+    found = (p for f in folders if f.is_dir() for pattern in ("*.nbi", "*.nbc") for p in f.rglob(pattern))
+    return sorted(found)
 
 
 def _state(files: Sequence[Path]) -> list[list[object]]:
@@ -170,7 +185,7 @@ def ensure_ready(command: Sequence[str] = EXERCISE, folders: Sequence[Path] | No
             outcome = "repaired"
             done = subprocess.run(list(command), capture_output=True, text=True)
         if done.returncode != 0:
-            where = ", ".join(str(f) for f in folders) or "librosa's folder"
+            where = ", ".join(str(f) for f in folders if f.is_dir()) or "librosa's folder"
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
             again = " with its compiled-code cache deleted" if outcome == "repaired" else ""
             raise MusicbenchError(

@@ -7,6 +7,8 @@ fails. The last test runs the real one.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -98,3 +100,23 @@ def test_the_real_librosa_is_ready_and_then_unchanged() -> None:
     assert folders and folders[0].name == "librosa"
     assert librosa_cache.ensure_ready() in ("ready", "repaired")  # this test's own record folder: the child ran
     assert librosa_cache.ensure_ready() == "unchanged"
+
+
+def test_the_cache_subfolder_is_numbas_own() -> None:
+    from numba.core.caching import _CacheLocator
+
+    directory = os.path.abspath(os.path.dirname(librosa_cache.__file__))
+    expected = _CacheLocator.get_suitable_cache_subpath(os.path.join(directory, "any.py"))
+    assert librosa_cache.numba_subpath(directory) == expected
+
+
+def test_a_cache_under_numba_cache_dir_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.find_spec("librosa")
+    if spec is None or spec.origin is None:
+        pytest.skip("librosa is not installed")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    core = os.path.join(os.path.dirname(os.path.abspath(spec.origin)), "core")
+    compiled = tmp_path / "numba" / librosa_cache.numba_subpath(core) / "pitch._pi_wrapper-430.py311.nbi"
+    compiled.parent.mkdir(parents=True)
+    compiled.write_bytes(b"x")
+    assert compiled in librosa_cache.cache_files(librosa_cache.cache_folders())
