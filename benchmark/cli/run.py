@@ -9,7 +9,6 @@ produced, keyed by every input that forms them.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,18 +21,11 @@ from musicbench.benchmark.cli.common import err, load_registry, out, plugin_flag
 from musicbench.benchmark.constants import DEFAULT_STORE, MAX_CELLS, STATE_FOLDER
 from musicbench.benchmark.running.session import RunOptions, Selection, plan_cache_key, status_counts
 from musicbench.errors import ConfigError
+from musicbench.workers import default_jobs
 
 if TYPE_CHECKING:
     from musicbench.benchmark.planning.config import RunConfig
     from musicbench.benchmark.results.store import ResultStore
-
-
-def default_jobs() -> int:
-    """The cores this process may use (its CPU affinity, not the host's core count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity call
-        return os.cpu_count() or 1
 
 
 def _names(option: str, text: str | None, take_all: bool) -> tuple[str, ...] | None:
@@ -106,9 +98,7 @@ def _names(option: str, text: str | None, take_all: bool) -> tuple[str, ...] | N
     "--jobs",
     type=click.IntRange(min=1),
     default=default_jobs,
-    envvar="MUSICBENCH_JOBS",
-    show_envvar=True,
-    show_default="the cores available to this process",
+    show_default="$MUSICBENCH_JOBS, or the cores available to this process",
     help="Local worker processes (one thread each: the numbers do not depend on --jobs).",
 )
 @click.option(

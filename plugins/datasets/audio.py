@@ -19,6 +19,7 @@ from musicbench.plugins.datasets.base import LoaderBase
 from musicbench.plugins.datasets.preprocessing import preprocess
 from musicbench.plugins.datasets.sidecar import sidecar_texts
 from musicbench.plugins.datasets.tables import fingerprint, read_table, require_columns, text_column
+from musicbench.workers import default_jobs
 
 FOLDER_LABEL = "genre"
 """The dataset's label from the folder layout; the extracted table calls it ``label``, as GTZAN."""
@@ -50,7 +51,8 @@ class AudioDataset(LoaderBase):
     lyrics : bool
         Read ``.txt`` sidecars (``song.wav`` -> ``song.txt``) as the ``lyrics`` modality.
     jobs : int, optional
-        Processes extracting features (default: every core). The numbers do not depend on it.
+        Processes extracting features (default: ``$MUSICBENCH_JOBS``, or every available core,
+        as ``bench run --jobs``). The numbers do not depend on it.
     cache_dir : str, optional
         Per-file feature cache (default ``$MUSICBENCH_AUDIO_CACHE`` or
         ``.musicbench/audio-features``). Neither it nor ``jobs`` changes the dataset.
@@ -104,9 +106,7 @@ class AudioDataset(LoaderBase):
         root = self._check()
         require_librosa()
         params = {**recipe_params(int(self.sample_rate), self.segment_seconds), "min_seconds": float(self.min_seconds)}
-        done = extract_folder(
-            root, params, jobs=int(self.jobs or os.cpu_count() or 1), cache=FeatureCache(self.cache_dir)
-        )
+        done = extract_folder(root, params, jobs=int(self.jobs or default_jobs()), cache=FeatureCache(self.cache_dir))
         usable = {name: r for name, r in done.results.items() if not r.skipped}
         if not usable:
             raise DataError(

@@ -228,3 +228,23 @@ def test_missing_librosa_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_bad_parameters_are_refused(music: Path, params: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         AudioDataset(**{"path": music, **params}).load()
+
+
+def test_the_default_number_of_extracting_processes_is_musicbench_jobs(
+    music: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from musicbench.plugins.datasets import audio
+
+    asked = []
+
+    def recording(root, params, *, jobs, cache, console=None):  # noqa: ANN001, ANN202  stands in for the extraction
+        asked.append(jobs)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(audio, "extract_folder", recording)
+    monkeypatch.setenv("MUSICBENCH_JOBS", "3")
+    with pytest.raises(RuntimeError, match="stop here"):
+        AudioDataset(path=music, cache_dir=tmp_path).extract()
+    with pytest.raises(RuntimeError, match="stop here"):
+        AudioDataset(path=music, jobs=2, cache_dir=tmp_path).extract()  # the parameter wins
+    assert asked == [3, 2]
