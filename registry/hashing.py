@@ -18,7 +18,7 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +36,7 @@ TRACKED_PACKAGES = (
 )
 """Libraries whose version can change an embedding or a partition. numba and llvmlite
 compile umap-learn's and pynndescent's code (a new compiler can round differently),
-pynndescent finds UMAP's neighbours above 4,096 tracks."""
+pynndescent finds UMAP's neighbours above 100,000 tracks (or with ``knn="nndescent"``)."""
 UNREADABLE = "unreadable"
 """The digest :func:`file_sha256` gives a file it cannot read, when asked to go on."""
 _CHUNK = 1 << 20
@@ -143,8 +143,13 @@ def package_versions() -> dict[str, str]:
 
     Read from package metadata, so nothing heavy (torch) is imported to learn it.
     """
-    versions = {"python": platform.python_version()}
-    for name in TRACKED_PACKAGES:
+    return {"python": platform.python_version(), **versions_of(TRACKED_PACKAGES)}
+
+
+def versions_of(names: Iterable[str]) -> dict[str, str]:
+    """Each installed distribution's version, from its metadata (``"absent"`` when not installed)."""
+    versions = {}
+    for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -172,7 +172,7 @@ def run(
     for member, reason in config.suite_skipped:
         err.print(escape(f"suite {config.suite}: {member} is skipped: {reason}"), highlight=False, soft_wrap=True)
     jobs_source = click.get_current_context().get_parameter_source("jobs")
-    if scheduler and jobs > 1 and jobs_source is not None and jobs_source.name == "COMMANDLINE":
+    if scheduler and jobs > 1 and jobs_source is not None and jobs_source.name != "DEFAULT":
         raise ConfigError("--jobs sets local worker processes; with --scheduler the Dask workers do the work.")
     options = RunOptions(
         store=store,

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from musicbench.errors import MusicbenchError
+from musicbench.hashing import versions_of
+from musicbench.plugins.encoders.numba_cache import user_cache_root
 
 EXERCISE = (sys.executable, "-c", "from musicbench.plugins.datasets.librosa_cache import exercise; exercise()")
 """The child process's command: the features of synthetic sound, through every librosa call
@@ -77,8 +79,7 @@ def cache_folders() -> list[Path]:
         return []
     source = os.path.dirname(os.path.abspath(spec.origin))  # numba's own abspath, not a resolved path
     override = os.environ.get("NUMBA_CACHE_DIR")
-    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    base = Path(override) if override else Path(user) / "numba"
+    base = Path(override) if override else user_cache_root() / "numba"
     directories = sorted({str(p.parent) for p in Path(source).rglob("*.py")})
     return [Path(source), *(base / numba_subpath(d) for d in directories)]
 
@@ -101,21 +102,12 @@ def _state(files: Sequence[Path]) -> list[list[object]]:
 
 
 def _versions() -> dict[str, str]:
-    from importlib import metadata
-
-    versions = {"python": sys.version.split()[0]}
-    for package in ("librosa", "numba"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "absent"
-    return versions
+    return {"python": sys.version.split()[0], **versions_of(("librosa", "numba"))}
 
 
 def _record_path(folders: Sequence[Path]) -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     where = "\0".join(str(f) for f in folders)
-    return Path(root) / "musicbench" / f"librosa-{hashlib.sha256(where.encode()).hexdigest()[:12]}.json"
+    return user_cache_root() / "musicbench" / f"librosa-{hashlib.sha256(where.encode()).hexdigest()[:12]}.json"
 
 
 def _recorded(record: Path) -> dict[str, object] | None:

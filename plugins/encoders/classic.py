@@ -76,9 +76,10 @@ class UMAPEncoder(EncoderBase):
     knn : {"exact", "nndescent"}
         How each track's neighbours are found from 4,096 tracks on, where umap-learn
         switches from exact neighbours to pynndescent's approximate ones: ``"exact"``
-        (scikit-learn's exact search, :mod:`plugins.encoders.umap_neighbors`: the same
-        method at every size, without pynndescent's compilation in every process) or
-        ``"nndescent"`` (umap-learn's own). Below 4,096 both are umap-learn's exact path.
+        (scikit-learn's exact search, :mod:`plugins.encoders.umap_neighbors`, up to
+        100,000 tracks: the same method at every size, without pynndescent's compilation
+        in every process; approximate above) or ``"nndescent"`` (umap-learn's own).
+        Below 4,096 both are umap-learn's exact path.
     random_state : int or None
         Fixes the result (UMAP then runs single-threaded).
     """

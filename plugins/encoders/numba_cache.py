@@ -34,7 +34,8 @@ PYNNDESCENT_MODULES = (
     "pynndescent.sparse",
     "pynndescent.utils",
 )
-"""pynndescent finds UMAP's neighbours from 4,096 points on. Cached, the first UMAP of
+"""pynndescent finds UMAP's neighbours from 4,096 points on (above 100,000, or with
+``knn="nndescent"``: below that the encoders search exactly, :mod:`umap_neighbors`). Cached, the first UMAP of
 5,000 points in a fresh process took 13.6 s instead of 25.4 s (same coordinates to the
 bit); its functions that take the metric as an argument (``nn_descent`` and what it
 calls, about 9 s) still compile in every process: numba keys such an argument's type
@@ -89,21 +90,20 @@ def _record_path(name: str) -> Path:
     or checkout says nothing about this one (``NUMBA_CACHE_DIR`` moves it all)."""
     import hashlib
 
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     where = "\0".join((sys.prefix, str(Path(__file__).resolve().parent), os.environ.get("NUMBA_CACHE_DIR", "")))
-    return Path(root) / "musicbench" / f"numba-{name}-{hashlib.sha256(where.encode()).hexdigest()[:12]}.json"
+    return user_cache_root() / "musicbench" / f"numba-{name}-{hashlib.sha256(where.encode()).hexdigest()[:12]}.json"
+
+
+def user_cache_root() -> Path:
+    """The user's cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``): numba's user-wide
+    cache is its ``numba`` folder, musicbench's warm-up records its ``musicbench`` one."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
 
 
 def _versions() -> dict[str, str]:
-    from importlib import metadata
+    from musicbench.hashing import versions_of
 
-    versions = {"python": f"{sys.version_info[0]}.{sys.version_info[1]}"}
-    for package in _PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "absent"
-    return versions
+    return {"python": f"{sys.version_info[0]}.{sys.version_info[1]}", **versions_of(_PACKAGES)}
 
 
 def record(name: str) -> None:
