@@ -73,6 +73,9 @@ class UMAPEncoder(EncoderBase):
     ----------
     n_components, n_neighbors, min_dist, metric
         As in ``umap.UMAP``; ``min_dist=0`` packs clusters tightly for clustering.
+    n_epochs : int or None
+        Epochs of UMAP's layout optimisation; ``None`` is umap-learn's own choice
+        (500 below 10,000 tracks, 200 from there on).
     knn : {"exact", "nndescent"}
         How each track's neighbours are found from 4,096 tracks on, where umap-learn
         switches from exact neighbours to pynndescent's approximate ones: ``"exact"``
@@ -90,6 +93,7 @@ class UMAPEncoder(EncoderBase):
         n_neighbors: int = 15,
         min_dist: float = 0.0,
         metric: str = "euclidean",
+        n_epochs: int | None = None,
         knn: str = "exact",
         random_state: Any = None,
     ) -> None:
@@ -97,6 +101,7 @@ class UMAPEncoder(EncoderBase):
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.metric = metric
+        self.n_epochs = n_epochs
         self.knn = knn
         self.random_state = random_state
 
@@ -106,6 +111,10 @@ class UMAPEncoder(EncoderBase):
             raise ConfigError(f"UMAPEncoder: {audio.shape[0]} rows are too few for {self.n_components} components.")
         if self.knn not in ("exact", "nndescent"):
             raise ConfigError(f"UMAPEncoder: knn must be 'exact' or 'nndescent', got {self.knn!r}.")
+        if self.n_epochs is not None and not (
+            isinstance(self.n_epochs, (int, np.integer)) and not isinstance(self.n_epochs, bool) and self.n_epochs >= 1
+        ):
+            raise ConfigError(f"UMAPEncoder: n_epochs must be a positive integer or None, got {self.n_epochs!r}.")
         import umap  # slow to import (numba): only when used
 
         from musicbench.plugins.encoders import numba_cache, umap_distances, umap_neighbors
@@ -124,6 +133,7 @@ class UMAPEncoder(EncoderBase):
             n_neighbors=n_neighbors,
             min_dist=self.min_dist,
             metric=self.metric,
+            n_epochs=None if self.n_epochs is None else int(self.n_epochs),
             random_state=seed,
             precomputed_knn=umap_neighbors.exact_neighbors(audio, n_neighbors) if exact else (None, None, None),
         )

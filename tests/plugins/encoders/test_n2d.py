@@ -8,7 +8,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from musicbench import Dataset
 from musicbench.errors import ConfigError
-from musicbench.plugins.encoders.n2d import N2D
+from musicbench.plugins.encoders.n2d import N2D, code_size, training_epochs
 
 QUICK = {"epochs": 5, "random_state": 0, "n_threads": 1}
 
@@ -41,3 +41,33 @@ def test_bad_cluster_counts_are_refused(small_dataset: Dataset) -> None:
         N2D(n_clusters=0, **QUICK).fit(small_dataset)
     with pytest.raises(ConfigError, match="umap_dim"):
         N2D(umap_dim=0, **QUICK).fit(small_dataset)
+    with pytest.raises(ConfigError, match="n_epochs"):
+        N2D(umap_epochs=0, **QUICK).fit(small_dataset)
+
+
+def test_the_code_keeps_half_the_features_and_at_least_eight() -> None:
+    assert [code_size(n) for n in (3, 10, 16, 17, 57, 71)] == [8, 8, 8, 8, 28, 35]
+
+
+@pytest.mark.parametrize(
+    ("n_tracks", "epochs"),
+    [
+        (200, 200),  # 180 training rows: one batch an epoch, capped at 200 epochs
+        (1_000, 200),  # GTZAN: 4 batches an epoch would need 500
+        (5_000, 112),  # 4,500 training rows, 18 batches: ceil(2,000 / 18)
+        (28_356, 20),  # TidyTuesday: 25,520 training rows, 100 batches an epoch
+        (200_000, 20),  # never fewer than the shared schedule's 20
+    ],
+)
+def test_the_default_schedule_gives_about_two_thousand_steps(n_tracks: int, epochs: int) -> None:
+    assert training_epochs(n_tracks, N2D()) == epochs
+
+
+def test_default_fit_uses_the_rules_and_a_given_value_wins(small_dataset: Dataset) -> None:
+    model = N2D(epochs=2, random_state=0, n_threads=1).fit(small_dataset)
+    assert model.autoencoder_.latent_dim == code_size(small_dataset.audio.shape[1])
+    assert model.autoencoder_.epochs == 2 and len(model.autoencoder_.history_.train_loss) <= 2
+    assert model.umap_.n_epochs == 100 and model.umap_.umap_.n_epochs == 100
+    fixed = N2D(epochs=2, latent_dim=3, umap_epochs=7, random_state=0, n_threads=1).fit(small_dataset)
+    assert fixed.autoencoder_.latent_dim == 3 and fixed.transform(small_dataset).shape[1] == small_dataset.n_classes()
+    assert fixed.umap_.umap_.n_epochs == 7
