@@ -13,6 +13,7 @@ librosa = pytest.importorskip("librosa")
 sf = pytest.importorskip("soundfile")
 
 from musicbench.errors import ConfigError  # noqa: E402
+from musicbench.plugins.datasets import librosa_cache  # noqa: E402
 from musicbench.plugins.datasets.audio import AudioDataset  # noqa: E402
 from musicbench.plugins.datasets.audio_extract import FeatureCache, extract_folder  # noqa: E402
 from musicbench.plugins.datasets.audio_features import FEATURE_NAMES, require_librosa  # noqa: E402
@@ -28,6 +29,18 @@ def tone(freq: float, seconds: float, phase: float = 0.3) -> np.ndarray:
 def clicks(bpm: float, seconds: float) -> np.ndarray:
     beats = np.arange(0, seconds, 60.0 / bpm)
     return librosa.clicks(times=beats, sr=SR, length=round(seconds * SR)).astype(np.float32)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _librosa_compiled() -> None:
+    """Compile librosa's numba code once, under the cache's lock, before any test here.
+
+    Some tests call librosa directly, outside the loader's ``ensure_ready``: on a fresh
+    venv such a test compiled and wrote librosa's cache in one pytest-xdist worker while
+    the other worker's extraction loaded it, and that worker died of a segmentation fault
+    in ``zero_crossings`` (numba issue #10128; the fresh-clone CI run of abd9c64).
+    """
+    librosa_cache.ensure_ready()
 
 
 @pytest.fixture(scope="module")
