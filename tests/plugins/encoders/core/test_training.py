@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from musicbench.errors import ConfigError
-from musicbench.plugins.encoders.core.training import TrainingConfig, torch_threads, train
+from musicbench.plugins.encoders.core.training import MIN_IMPROVEMENT, TrainingConfig, torch_threads, train
 
 
 class Regression(nn.Module):
@@ -31,8 +31,13 @@ def test_training_reduces_the_loss_and_keeps_the_best_epoch() -> None:
     config = TrainingConfig(epochs=30, batch_size=50, learning_rate=0.05, patience=None)
     history = train(module, _data(), config, torch.Generator().manual_seed(0))
     assert len(history.train_loss) == 30
-    assert history.validation_loss[history.best_epoch] == min(history.validation_loss)
-    assert history.validation_loss[-1] < history.validation_loss[0] / 10
+    # The kept epoch is the best one that improved by more than MIN_IMPROVEMENT (relative):
+    # no epoch before it was lower, and none after it was lower by more than that margin.
+    # (Not simply the minimum: on another CPU a later epoch was 1.4e-5 lower, relative.)
+    losses, best = history.validation_loss, history.validation_loss[history.best_epoch]
+    assert all(best <= loss for loss in losses[: history.best_epoch])
+    assert all(loss >= best - MIN_IMPROVEMENT * abs(best) for loss in losses[history.best_epoch + 1 :])
+    assert losses[-1] < losses[0] / 10
 
 
 def test_early_stopping_stops_when_validation_stalls() -> None:
