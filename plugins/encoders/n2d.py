@@ -21,7 +21,7 @@ from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.base import EncoderBase
 from musicbench.plugins.encoders.classic import UMAPEncoder
-from musicbench.plugins.encoders.core.training import TRAINING
+from musicbench.plugins.encoders.core.training import TRAINING, epochs_for_steps
 from musicbench.plugins.encoders.vae import AutoEncoder
 
 MIN_STEPS = 2000
@@ -35,15 +35,8 @@ def code_size(n_features: int) -> int:
 
 
 def training_epochs(n_tracks: int, encoder: N2D) -> int:
-    """The default epochs: about ``MIN_STEPS`` optimiser steps, from 20 to 200 epochs.
-
-    An epoch is one pass over the training rows, so a fixed count of epochs gives a
-    1,000-track table a twentieth of the steps of a 20,000-track one.
-    """
-    fraction = float(encoder.validation_fraction)
-    n_train = max(1, int(n_tracks) - int(round(int(n_tracks) * fraction)))
-    steps_per_epoch = -(-n_train // max(int(encoder.batch_size), 1))
-    return int(min(200, max(TRAINING.epochs, -(-MIN_STEPS // steps_per_epoch))))
+    """The default epochs: about ``MIN_STEPS`` optimiser steps, from 20 to 200 epochs."""
+    return epochs_for_steps(n_tracks, encoder.batch_size, encoder.validation_fraction, MIN_STEPS, TRAINING.epochs, 200)
 
 
 class N2D(EncoderBase):

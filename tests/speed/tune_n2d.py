@@ -42,20 +42,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tune_defaults import DEVELOPMENT, load  # noqa: E402
+from tune_defaults import DEVELOPMENT, fit_seed, load  # noqa: E402
 
-from musicbench import build_registry  # noqa: E402
-from musicbench.resolution import resolve_encoder_params  # noqa: E402
+from musicbench import Dataset, build_registry  # noqa: E402
 
 PAPER = {"latent_dim": 8, "hidden_sizes": [64, 32], "epochs": 20, "patience": 3}
 CANDIDATES: dict[str, dict[str, object]] = {
@@ -70,22 +65,14 @@ CANDIDATES: dict[str, dict[str, object]] = {
 }
 
 
-def score(registry: object, params: dict[str, object], dataset: object, seeds: int) -> str:
-    entry = registry.get("encoder", "n2d")  # type: ignore[attr-defined]
-    truth = dataset.labels[dataset.primary_label]  # type: ignore[attr-defined]
-    k = dataset.n_classes()  # type: ignore[attr-defined]
+def score(registry: object, params: dict[str, object], dataset: Dataset, seeds: int) -> str:
+    truth = dataset.labels[dataset.primary_label]
     own, kmeans, seconds = [], [], []
     for seed in range(seeds):
-        encoder = entry.factory(**resolve_encoder_params(entry, {**params, "n_threads": 1}, seed))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            start = time.perf_counter()
-            embedding = encoder.fit(dataset).transform(dataset)
-            seconds.append(time.perf_counter() - start)
-        own.append(normalized_mutual_info_score(truth, encoder.labels_))
-        with threadpool_limits(1):
-            labels = KMeans(k, n_init=10, random_state=seed).fit_predict(embedding)
-        kmeans.append(normalized_mutual_info_score(truth, labels))
+        encoder, nmi, fit_s = fit_seed(registry, "n2d", params, dataset, seed)
+        own.append(normalized_mutual_info_score(truth, encoder.labels_))  # type: ignore[attr-defined]
+        kmeans.append(nmi)
+        seconds.append(fit_s)
     return (
         f"own {np.mean(own):.4f} ± {np.std(own):.4f}  KMeans {np.mean(kmeans):.4f} ± {np.std(kmeans):.4f}"
         f"  fit {np.mean(seconds):6.2f} s"

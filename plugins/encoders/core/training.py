@@ -126,9 +126,25 @@ def torch_threads(n_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+def validation_rows(n: int, fraction: float) -> int:
+    """How many of ``n`` rows the loop holds out to monitor the loss."""
+    return int(round(n * float(fraction))) if n >= 20 else 0  # too few rows to spare any
+
+
+def epochs_for_steps(n: int, batch_size: int, validation_fraction: float, steps: int, low: int, high: int) -> int:
+    """The epochs that give about ``steps`` optimiser steps on ``n`` rows, from ``low`` to ``high``.
+
+    An epoch is one pass over the training rows, so a fixed count of epochs gives a
+    1,000-row table a twentieth of the steps of a 20,000-row one.
+    """
+    n_train = max(1, int(n) - validation_rows(int(n), validation_fraction))
+    steps_per_epoch = -(-n_train // max(int(batch_size), 1))
+    return int(min(high, max(low, -(-int(steps) // steps_per_epoch))))
+
+
 def _split(n: int, fraction: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     order = torch.randperm(n, generator=generator)
-    n_val = int(round(n * fraction)) if n >= 20 else 0  # too few rows to spare any
+    n_val = validation_rows(n, fraction)
     return order[n_val:], order[:n_val]
 
 

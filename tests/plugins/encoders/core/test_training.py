@@ -7,7 +7,15 @@ import torch
 from torch import nn
 
 from musicbench.errors import ConfigError
-from musicbench.plugins.encoders.core.training import MIN_IMPROVEMENT, TrainingConfig, torch_threads, train
+from musicbench.plugins.encoders.core.training import (
+    MIN_IMPROVEMENT,
+    TrainingConfig,
+    _split,
+    epochs_for_steps,
+    torch_threads,
+    train,
+    validation_rows,
+)
 
 
 class Regression(nn.Module):
@@ -61,3 +69,14 @@ def test_torch_threads_restores_the_previous_count() -> None:
     with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_epochs_for_steps_counts_the_rows_the_loop_trains_on() -> None:
+    for n in (10, 19, 20, 1_000):
+        train_rows, val_rows = _split(n, 0.1, torch.Generator().manual_seed(0))
+        assert len(val_rows) == validation_rows(n, 0.1) and len(train_rows) == n - validation_rows(n, 0.1)
+    assert validation_rows(19, 0.1) == 0 and validation_rows(1_000, 0.1) == 100
+    # 900 training rows in batches of 256: 4 steps an epoch, 500 epochs for 2,000 steps
+    assert epochs_for_steps(1_000, 256, 0.1, 2_000, low=20, high=1_000) == 500
+    assert epochs_for_steps(1_000, 256, 0.1, 2_000, low=20, high=200) == 200
+    assert epochs_for_steps(100_000, 256, 0.1, 2_000, low=20, high=200) == 20
