@@ -138,6 +138,7 @@ class IDEC(NeuralEncoder):
     """
 
     variational = False
+    epochs: int  # the clustering stage's, never None: the pretraining has its own
 
     def __init__(
         self,
@@ -181,6 +182,10 @@ class IDEC(NeuralEncoder):
             )
         if not (isinstance(self.update_interval, int) and self.update_interval >= 1):
             raise ConfigError(f"IDEC: update_interval must be a positive integer, got {self.update_interval!r}.")
+        # The shared loop reads epochs=None as a step schedule; IDEC's epochs bound its
+        # clustering stage, which has no such schedule.
+        if not (isinstance(self.epochs, int) and not isinstance(self.epochs, bool) and self.epochs >= 0):
+            raise ConfigError(f"IDEC: epochs (of the clustering stage) must be an integer >= 0, got {self.epochs!r}.")
         check_rate("IDEC", "centre_learning_rate", self.centre_learning_rate)
         self.n_clusters_ = int(k)
         super().fit(dataset)

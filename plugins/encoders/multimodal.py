@@ -170,7 +170,7 @@ class MultimodalVAE(VAE):
         learn_scale: bool = False,
         free_bits: float = 0.0,
         kl_warmup: int = 0,
-        epochs: int = LONG_TRAINING.epochs,
+        epochs: int | None = LONG_TRAINING.epochs,
         batch_size: int = LONG_TRAINING.batch_size,
         learning_rate: float = LONG_TRAINING.learning_rate,
         validation_fraction: float = LONG_TRAINING.validation_fraction,

@@ -21,22 +21,13 @@ from musicbench.contracts import Dataset
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.base import EncoderBase
 from musicbench.plugins.encoders.classic import UMAPEncoder
-from musicbench.plugins.encoders.core.training import TRAINING, epochs_for_steps
+from musicbench.plugins.encoders.core.training import TRAINING
 from musicbench.plugins.encoders.vae import AutoEncoder
-
-MIN_STEPS = 2000
-"""Optimiser steps the autoencoder gets by default: what the shared schedule gives
-TidyTuesday (20 epochs of about 100 batches), where it was tuned."""
 
 
 def code_size(n_features: int) -> int:
     """The default code size: half of the input's features, at least 8."""
     return max(8, int(n_features) // 2)
-
-
-def training_epochs(n_tracks: int, encoder: N2D) -> int:
-    """The default epochs: about ``MIN_STEPS`` optimiser steps, from 20 to 200 epochs."""
-    return epochs_for_steps(n_tracks, encoder.batch_size, encoder.validation_fraction, MIN_STEPS, TRAINING.epochs, 200)
 
 
 class N2D(EncoderBase):
@@ -63,23 +54,24 @@ class N2D(EncoderBase):
         The autoencoder's code size; ``None`` keeps half of the input's features, at
         least 8 (:func:`code_size`).
     epochs : int or None
-        The autoencoder's most epochs; ``None`` gives it about ``MIN_STEPS`` optimiser
-        steps, from 20 to 200 epochs (:func:`training_epochs`).
+        The autoencoder's most epochs; ``None`` gives it about 2,000 optimiser steps,
+        from 20 to 200 epochs (:func:`~plugins.encoders.core.training.default_epochs`).
     hidden_sizes, batch_size, learning_rate, validation_fraction, patience, n_threads, random_state
         The autoencoder's, as for :class:`~plugins.encoders.vae.AutoEncoder`.
 
     Defaults
     --------
     Chosen on the development split (synthetic, GTZAN, TidyTuesday; the search is
-    ``tests/speed/tune_n2d.py``, its figures in its docstring). With the shared
-    :data:`~plugins.encoders.core.training.TRAINING` schedule (20 epochs, patience 3,
+    ``tests/speed/tune_n2d.py``, its figures in its docstring). With the first shared
+    schedule (:data:`~plugins.encoders.core.training.EPOCH_TRAINING`: 20 epochs, patience 3,
     tuned on TidyTuesday's 28,356 tracks, about 100 steps an epoch), GTZAN's 1,000
     tracks got 80 optimiser steps and an 8-number code of 57 features, and N2D
     scored 0.33 there against 0.37 for UMAP of the raw features; a code of half the
     features, hidden layers (128, 64), patience 10 and about 2,000 steps lifted it
     on all three development datasets (own clusters: synthetic 0.481 to 0.488,
     GTZAN 0.328 to 0.383, all of TidyTuesday 0.101 to 0.111, over seeds 0-2, 0-2
-    and 0-1). Reported, not chosen, on the held-out datasets (README).
+    and 0-1). Reported, not chosen, on the held-out datasets (README). That schedule is now
+    the shared one, :data:`~plugins.encoders.core.training.TRAINING`.
 
     Attributes
     ----------
@@ -105,11 +97,11 @@ class N2D(EncoderBase):
         knn: str = "exact",
         hidden_sizes: Sequence[int] = (128, 64),
         latent_dim: int | None = None,
-        epochs: int | None = None,
+        epochs: int | None = TRAINING.epochs,
         batch_size: int = TRAINING.batch_size,
         learning_rate: float = TRAINING.learning_rate,
         validation_fraction: float = TRAINING.validation_fraction,
-        patience: int | None = 10,
+        patience: int | None = TRAINING.patience,
         n_threads: int | None = None,
         random_state: Any = None,
     ) -> None:
@@ -145,7 +137,7 @@ class N2D(EncoderBase):
         self.autoencoder_ = AutoEncoder(
             hidden_sizes=self.hidden_sizes,
             latent_dim=code_size(audio.shape[1]) if self.latent_dim is None else self.latent_dim,
-            epochs=training_epochs(audio.shape[0], self) if self.epochs is None else self.epochs,
+            epochs=self.epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             validation_fraction=self.validation_fraction,

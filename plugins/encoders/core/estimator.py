@@ -66,7 +66,7 @@ class NeuralEncoder(EncoderBase):
     variational: bool = True
     """Whether the embedding is a posterior mean (the VAE family): then active units are counted."""
 
-    epochs: int
+    epochs: int | None
     batch_size: int
     learning_rate: float
     validation_fraction: float

@@ -56,3 +56,9 @@ def test_centre_learning_rate_is_its_own_adam_group(small_dataset: Dataset) -> N
 def test_bad_centre_learning_rate_is_refused(small_dataset: Dataset) -> None:
     with pytest.raises(ConfigError, match="centre_learning_rate"):
         IDEC(centre_learning_rate=-1.0, **QUICK).fit(small_dataset)
+
+
+@pytest.mark.parametrize("epochs", [None, -1, 2.5, True])
+def test_clustering_epochs_that_are_not_a_count_are_refused(epochs: object, small_dataset: Dataset) -> None:
+    with pytest.raises(ConfigError, match=r"epochs \(of the clustering stage\)"):
+        IDEC(**{**QUICK, "epochs": epochs}).fit(small_dataset)

@@ -8,7 +8,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from musicbench import Dataset
 from musicbench.errors import ConfigError
-from musicbench.plugins.encoders.n2d import N2D, code_size, training_epochs
+from musicbench.plugins.encoders.n2d import N2D, code_size
 
 QUICK = {"epochs": 5, "random_state": 0, "n_threads": 1}
 
@@ -49,21 +49,8 @@ def test_the_code_keeps_half_the_features_and_at_least_eight() -> None:
     assert [code_size(n) for n in (3, 10, 16, 17, 57, 71)] == [8, 8, 8, 8, 28, 35]
 
 
-@pytest.mark.parametrize(
-    ("n_tracks", "epochs"),
-    [
-        (200, 200),  # 180 training rows: one batch an epoch, capped at 200 epochs
-        (1_000, 200),  # GTZAN: 4 batches an epoch would need 500
-        (5_000, 112),  # 4,500 training rows, 18 batches: ceil(2,000 / 18)
-        (28_356, 20),  # TidyTuesday: 25,520 training rows, 100 batches an epoch
-        (200_000, 20),  # never fewer than the shared schedule's 20
-    ],
-)
-def test_the_default_schedule_gives_about_two_thousand_steps(n_tracks: int, epochs: int) -> None:
-    assert training_epochs(n_tracks, N2D()) == epochs
-
-
 def test_default_fit_uses_the_rules_and_a_given_value_wins(small_dataset: Dataset) -> None:
+    assert N2D().epochs is None and N2D().patience == 10  # the shared step schedule (test_training)
     model = N2D(epochs=2, random_state=0, n_threads=1).fit(small_dataset)
     assert model.autoencoder_.latent_dim == code_size(small_dataset.audio.shape[1])
     assert model.autoencoder_.epochs == 2 and len(model.autoencoder_.history_.train_loss) <= 2

@@ -90,3 +90,10 @@ def test_wrong_feature_count_is_refused(small_dataset: Dataset) -> None:
     )
     with pytest.raises(DataError, match="fitted on 10 features"):
         vae.transform(narrower)
+
+
+def test_the_single_input_encoders_train_about_two_thousand_steps_by_default() -> None:
+    # core.training.default_epochs: 900 training rows in batches of 256 need 500 epochs, capped at 200
+    for encoder in (AutoEncoder(), VAE()):
+        assert encoder.patience == 10 and encoder._training_config().epochs_for(1_000) == 200
+    assert MultimodalVAE()._training_config().epochs_for(1_000) == 30  # it keeps its 30 epochs (LONG_TRAINING)

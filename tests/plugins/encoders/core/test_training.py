@@ -9,8 +9,10 @@ from torch import nn
 from musicbench.errors import ConfigError
 from musicbench.plugins.encoders.core.training import (
     MIN_IMPROVEMENT,
+    TRAINING,
     TrainingConfig,
     _split,
+    default_epochs,
     epochs_for_steps,
     torch_threads,
     train,
@@ -80,3 +82,28 @@ def test_epochs_for_steps_counts_the_rows_the_loop_trains_on() -> None:
     assert epochs_for_steps(1_000, 256, 0.1, 2_000, low=20, high=1_000) == 500
     assert epochs_for_steps(1_000, 256, 0.1, 2_000, low=20, high=200) == 200
     assert epochs_for_steps(100_000, 256, 0.1, 2_000, low=20, high=200) == 20
+
+
+@pytest.mark.parametrize(
+    ("n_tracks", "epochs"),
+    [
+        (200, 200),  # 180 training rows: one batch an epoch, capped at 200 epochs
+        (1_000, 200),  # GTZAN: 4 batches an epoch would need 500
+        (5_000, 112),  # 4,500 training rows, 18 batches: ceil(2,000 / 18)
+        (28_356, 20),  # TidyTuesday: 25,520 training rows, 100 batches an epoch
+        (200_000, 20),  # never fewer than the first schedule's 20
+    ],
+)
+def test_the_default_schedule_gives_about_two_thousand_steps(n_tracks: int, epochs: int) -> None:
+    assert TRAINING.epochs is None and TRAINING.patience == 10
+    assert default_epochs(n_tracks, TRAINING.batch_size, TRAINING.validation_fraction) == epochs
+    config = TrainingConfig(epochs=None, batch_size=TRAINING.batch_size, learning_rate=1e-3)
+    assert config.epochs_for(n_tracks) == epochs and TrainingConfig(7, 256, 1e-3).epochs_for(n_tracks) == 7
+
+
+def test_no_epochs_trains_the_default_schedule_on_the_rows_it_gets() -> None:
+    # 500 rows, 450 training rows in batches of 200: 3 steps an epoch, the 200-epoch cap;
+    # without patience every epoch runs.
+    config = TrainingConfig(epochs=None, batch_size=200, learning_rate=0.05, patience=None)
+    history = train(Regression(), _data(), config, torch.Generator().manual_seed(0))
+    assert len(history.train_loss) == default_epochs(500, 200, 0.1) == 200
