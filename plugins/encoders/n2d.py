@@ -63,7 +63,7 @@ class N2D(EncoderBase):
     --------
     Chosen on the development split (synthetic, GTZAN, TidyTuesday; the search is
     ``tests/speed/tune_n2d.py``, its figures in its docstring). With the first shared
-    schedule (:data:`~plugins.encoders.core.training.EPOCH_TRAINING`: 20 epochs, patience 3,
+    schedule (20 epochs, patience 3,
     tuned on TidyTuesday's 28,356 tracks, about 100 steps an epoch), GTZAN's 1,000
     tracks got 80 optimiser steps and an 8-number code of 57 features, and N2D
     scored 0.33 there against 0.37 for UMAP of the raw features; a code of half the

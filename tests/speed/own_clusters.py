@@ -95,6 +95,17 @@ KMeans, clusters used of k):
 * idec: machinehack .126/.126 11/11; fma .121/.122 2/2; beatport .242/.242 23/23;
   turkish .190/.208 4/4 (misses by 0.018; std over seeds 0.05 and 0.07); moods
   .511/.512 4/4; indian .079/.073 5/5
+Third search (the pretraining's length, 2026-12-04), on the development split only,
+5,000-row TidyTuesday sample (``--split dev --encoders vade,idec``, then the same with
+``--set pretrain_epochs=None``): about 2,000 optimiser steps, the schedule the
+autoencoder and VAE had just taken from N2D (VaDE pretrained 10 epochs and IDEC 20,
+40 and 80 steps on GTZAN); own / KMeans, mean of 3 seeds, synthetic, TidyTuesday,
+GTZAN; every run used all clusters:
+
+* vade, 10 pretraining epochs: .431/.424; .117/.120; .301/.301
+* vade ``pretrain_epochs=None`` (**the default since**): .438/.437; .117/.116; .319/.318
+* idec, 20 pretraining epochs: .419/.424; .097/.098; .311/.318
+* idec ``pretrain_epochs=None`` (**the default since**): .438/.430; .104/.104; .309/.307
 """
 
 from __future__ import annotations

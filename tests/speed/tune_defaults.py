@@ -83,7 +83,7 @@ CANDIDATES: dict[str, dict[str, object]] = {
     # default of autoencoder, vae and beta-vae since this search; the epochs depend on
     # the table's size, filled in by `candidate_params`.
     "steps": {"patience": 10},
-    # The first shared schedule (core.training.EPOCH_TRAINING), their default before it.
+    # The first shared schedule (commit 147d554), their default before it.
     "epochs20": {"epochs": 20, "patience": 3},
 }
 

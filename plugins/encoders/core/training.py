@@ -40,8 +40,8 @@ STEPS = 2000
 what 20 epochs give TidyTuesday's 28,356 tracks (about 100 batches an epoch), where
 the first schedule was tuned (:func:`default_epochs`)."""
 MIN_EPOCHS, MAX_EPOCHS = 20, 200
-"""The fewest and most epochs ``epochs=None`` gives (28,000 tracks or more; a table of
-a few hundred rows)."""
+"""The fewest and most epochs ``epochs=None`` gives (28,000 tracks or more, as the first
+schedule's 20; a table of a few hundred rows)."""
 
 
 @dataclass(frozen=True)
@@ -62,17 +62,16 @@ class TrainingDefaults:
 
 
 TRAINING = TrainingDefaults()
-"""``autoencoder``, ``vae``, ``beta-vae`` and ``n2d``'s autoencoder: about 2,000 steps
-(:data:`STEPS`) with patience 10, chosen on the development split (synthetic,
-GTZAN, TidyTuesday; ``tests/speed/tune_defaults.py --candidates default,steps`` and
-``tests/speed/tune_n2d.py``). The earlier schedule, 20 epochs with patience 3 (commit
+"""``autoencoder``, ``vae``, ``beta-vae``, ``n2d``'s autoencoder and the pretraining of
+``vade`` and ``idec``: about 2,000 steps (:data:`STEPS`), patience 10 (VaDE and IDEC
+keep their own patience), chosen on the development split (synthetic, GTZAN,
+TidyTuesday; ``tests/speed/tune_defaults.py --candidates epochs20,steps``,
+``tests/speed/tune_n2d.py`` and ``tests/speed/own_clusters.py --set
+pretrain_epochs=None``). The first schedule, 20 epochs with patience 3 (commit
 147d554, tuned on TidyTuesday), gave GTZAN's 1,000 tracks 80 steps in all."""
-EPOCH_TRAINING = replace(TRAINING, epochs=MIN_EPOCHS, patience=3)
-"""The first schedule (20 epochs, patience 3, chosen on TidyTuesday): the base of the
-encoders whose other defaults were tuned with it, below."""
 
 # The deliberate differences, each with its reason; nothing else differs.
-LONG_TRAINING = replace(EPOCH_TRAINING, epochs=30, patience=5)
+LONG_TRAINING = replace(TRAINING, epochs=30, patience=5)
 """``multimodal-vae`` (all of it) and ``vade`` (its patience; its clustering stage runs
 ``vade.CLUSTERING_EPOCHS`` epochs, chosen on the development split): more patience,
 and for the multimodal VAE more epochs, because their objectives have more terms that
@@ -82,10 +81,11 @@ the multimodal defaults of commit 1d1fad3 (chosen on TidyTuesday and synthetic).
 step schedule of :data:`TRAINING` did not carry over: on the development split it
 moved the multimodal VAE's KMeans NMI by +0.020 (synthetic) and -0.017 (TidyTuesday,
 5,000 tracks) for 3.7 times the fit time."""
-IDEC_TRAINING = replace(EPOCH_TRAINING, learning_rate=1e-3)
+IDEC_TRAINING = replace(TRAINING, patience=3, learning_rate=1e-3)
 """``idec``: Adam at 1e-3, the rate of Guo et al. (2017) for both stages; the
-clustering stage moves the cluster centres with the same optimiser. Its ``epochs``
-is the pretraining length; the clustering stage runs ``idec.CLUSTERING_EPOCHS``."""
+clustering stage moves the cluster centres with the same optimiser. Its pretraining
+is the step schedule (``pretrain_epochs=None``) with the first schedule's patience 3,
+with which it was measured; the clustering stage runs ``idec.CLUSTERING_EPOCHS``."""
 
 
 class LossModule(Protocol):

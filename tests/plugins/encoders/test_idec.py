@@ -8,6 +8,7 @@ import torch
 
 from musicbench import Dataset
 from musicbench.errors import ConfigError
+from musicbench.plugins.encoders.core.training import default_epochs
 from musicbench.plugins.encoders.idec import IDEC, student_t_assignment, target_distribution
 
 QUICK = {"epochs": 3, "pretrain_epochs": 2, "batch_size": 64, "random_state": 0, "n_threads": 1}
@@ -62,3 +63,11 @@ def test_bad_centre_learning_rate_is_refused(small_dataset: Dataset) -> None:
 def test_clustering_epochs_that_are_not_a_count_are_refused(epochs: object, small_dataset: Dataset) -> None:
     with pytest.raises(ConfigError, match=r"epochs \(of the clustering stage\)"):
         IDEC(**{**QUICK, "epochs": epochs}).fit(small_dataset)
+
+
+def test_no_pretraining_epochs_is_the_step_schedule_not_the_clustering_epochs(small_dataset: Dataset) -> None:
+    # 300 tracks, 270 training rows in batches of 256: 2 steps an epoch, so about 2,000
+    # steps is the schedule's cap of 200 epochs (core.training.default_epochs)
+    params = {**QUICK, "batch_size": 256, "pretrain_epochs": None, "patience": None, "epochs": 0}
+    idec = IDEC(**params).fit(small_dataset)
+    assert len(idec.history_.train_loss) == default_epochs(300, 256, 0.1) == 200

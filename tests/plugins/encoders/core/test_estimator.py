@@ -13,6 +13,7 @@ from musicbench import Dataset
 from musicbench.errors import DataError
 from musicbench.plugins.encoders.base import NotFittedEncoderError
 from musicbench.plugins.encoders.core.estimator import NeuralEncoder
+from musicbench.plugins.encoders.idec import IDEC
 from musicbench.plugins.encoders.multimodal import MultimodalVAE
 from musicbench.plugins.encoders.vade import VaDE
 from musicbench.plugins.encoders.vae import VAE, AutoEncoder
@@ -92,8 +93,9 @@ def test_wrong_feature_count_is_refused(small_dataset: Dataset) -> None:
         vae.transform(narrower)
 
 
-def test_the_single_input_encoders_train_about_two_thousand_steps_by_default() -> None:
+def test_the_single_input_encoders_and_pretrainings_take_about_two_thousand_steps_by_default() -> None:
     # core.training.default_epochs: 900 training rows in batches of 256 need 500 epochs, capped at 200
     for encoder in (AutoEncoder(), VAE()):
         assert encoder.patience == 10 and encoder._training_config().epochs_for(1_000) == 200
     assert MultimodalVAE()._training_config().epochs_for(1_000) == 30  # it keeps its 30 epochs (LONG_TRAINING)
+    assert VaDE().pretrain_epochs is None and IDEC().pretrain_epochs is None  # so do their pretrainings
