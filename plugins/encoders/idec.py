@@ -217,7 +217,6 @@ class IDEC(NeuralEncoder):
         self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState
     ) -> History:
         module.pretraining = True
-        # replace, not _training_config(pretrain_epochs): None is the step schedule, not the clustering stage's epochs
         pretraining = replace(self._training_config(), epochs=self.pretrain_epochs)
         history = train(module, tensors, pretraining, generator, description="IDEC pretraining")
         module.pretraining = False
@@ -233,7 +232,7 @@ class IDEC(NeuralEncoder):
         previous = kmeans.labels_
         # The clustering stage trains on every row: its target P is recomputed from all
         # of them, and the paper stops on assignment changes, not a validation loss.
-        stage = replace(self._training_config(self.update_interval), validation_fraction=0.0, patience=None)
+        stage = replace(self._training_config(), epochs=self.update_interval, validation_fraction=0.0, patience=None)
         for done_epochs in range(0, self.epochs, self.update_interval):
             with torch.no_grad():
                 q = module.assign((x,))

@@ -307,7 +307,6 @@ class VaDE(VAE):
         self, module: nn.Module, tensors: list[torch.Tensor], generator: torch.Generator, rng: np.random.RandomState
     ) -> History:
         module.pretraining = True
-        # replace, not _training_config(pretrain_epochs): None is the step schedule, not the clustering stage's epochs
         pretraining = replace(self._training_config(), epochs=self.pretrain_epochs)
         train(module, tensors, pretraining, generator, description="VaDE pretraining")
         module.pretraining = False

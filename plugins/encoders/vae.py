@@ -112,7 +112,7 @@ class AutoEncoder(NeuralEncoder):
     -----
     The schedule (about 2,000 steps, patience 10) was chosen on the development split
     synthetic + TidyTuesday (5,000-track stratified sample) + GTZAN by
-    ``tests/speed/tune_defaults.py --candidates default,steps`` (3 seeds, KMeans NMI):
+    ``tests/speed/tune_defaults.py --candidates epochs20,steps`` (3 seeds, KMeans NMI):
     20 epochs with patience 3 gave 0.426, 0.103 and 0.314; the steps 0.443, 0.108
     and 0.309 (mean 0.287 against 0.281).
     """
@@ -174,7 +174,7 @@ class VAE(NeuralEncoder):
     Which data chose the defaults: the training schedule is the shared one of
     :data:`~plugins.encoders.core.training.TRAINING`, about 2,000 optimiser steps
     with patience 10, chosen on the development split below by ``tune_defaults.py
-    --candidates default,steps``: against 20 epochs with patience 3 the VAE's KMeans
+    --candidates epochs20,steps``: against 20 epochs with patience 3 the VAE's KMeans
     NMI went from 0.298 to 0.329 on GTZAN, 0.435 to 0.437 on synthetic and 0.108 to
     0.110 on TidyTuesday; ``beta-vae``'s from 0.305 to 0.325, 0.420 to 0.435 and
     0.109 to 0.093 (its mean over the split 0.278 to 0.284), with 8 of 8 units

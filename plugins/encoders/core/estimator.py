@@ -103,9 +103,12 @@ class NeuralEncoder(EncoderBase):
         with torch.random.fork_rng(devices=[]):
             return self._build_module(self.input_dims_)
 
-    def _training_config(self, epochs: int | None = None) -> TrainingConfig:
+    def _training_config(self) -> TrainingConfig:
+        """The encoder's training parameters; a stage of its own (a pretraining) takes
+        them with ``dataclasses.replace(config, epochs=...)``, where ``None`` is the
+        step schedule (:func:`~plugins.encoders.core.training.default_epochs`)."""
         return TrainingConfig(
-            epochs=self.epochs if epochs is None else epochs,
+            epochs=self.epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             validation_fraction=self.validation_fraction,
