@@ -13,12 +13,18 @@ from musicbench.benchmark.running import ceiling
 from tests.benchmark.reports.test_resampling import _noisy, _store, _truth
 
 
+@pytest.fixture(autouse=True)
+def _own_memo(tmp_path, monkeypatch):
+    """Each test its own memo folder: a ceiling remembered by another test would not be computed here."""
+    monkeypatch.setattr(ceiling, "memo_folder", lambda: tmp_path / "memo")
+
+
 def test_the_ceiling_is_computed_once_and_stored(tmp_path):
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
     first = ceiling.ensure(store, data, registry.metrics())
-    assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 400
+    assert first is not None and 0.0 < first["nmi[genre]"] <= 1.0 and first["n_rows"] == 200
     assert store.reference(data.fingerprint, "ceiling") == first
     again = ceiling.compute(data, registry.metrics())
     np.testing.assert_equal(again["nmi[genre]"], first["nmi[genre]"])  # fixed seed: the same figure
@@ -26,7 +32,7 @@ def test_the_ceiling_is_computed_once_and_stored(tmp_path):
 
 def test_the_background_ceiling_is_the_same_figure_stored_by_the_caller(tmp_path):
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
     running = ceiling.Background(store, data, registry.metrics())
     assert running._thread is not None  # nothing stored yet: it computes
@@ -38,7 +44,7 @@ def test_the_background_ceiling_is_the_same_figure_stored_by_the_caller(tmp_path
 
 def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, monkeypatch):
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
 
     def too_few(dataset, metrics):
@@ -53,7 +59,7 @@ def test_a_failing_background_ceiling_raises_in_the_callers_thread(tmp_path, mon
 
 def test_a_dataset_too_small_for_the_folds_says_so_in_its_own_terms():
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     tiny = data.subset(np.arange(4))  # an audio folder of four clips, as a user tried
     with pytest.raises(
         ValueError,
@@ -65,7 +71,7 @@ def test_a_dataset_too_small_for_the_folds_says_so_in_its_own_terms():
 
 def test_the_ceiling_scores_through_the_registered_metrics():
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     metrics = registry.metrics()
     assert ceiling.compute(data, metrics).keys() >= {"nmi[genre]", "ari[genre]", "accuracy[genre]"}
     # A registered "nmi" is the one called; an unregistered metric is left out, not imported.
@@ -76,7 +82,7 @@ def test_the_ceiling_scores_through_the_registered_metrics():
 
 def test_without_a_ceiling_metric_nothing_is_computed(tmp_path):
     registry = build_registry(entry_points=False)
-    data = load_dataset(registry, "synthetic", {"n_tracks": 400, "lyrics": False})
+    data = load_dataset(registry, "synthetic", {"n_tracks": 200, "lyrics": False})
     store = _store(tmp_path / "s.sqlite", {}, _truth())
     internal_only = [m for m in registry.metrics() if m.scope != "external"]
     assert ceiling.ensure(store, data, internal_only) is None
@@ -91,3 +97,59 @@ def test_the_leaderboard_shows_the_stored_ceiling(tmp_path):
     assert board.ceiling is not None
     assert "| ref | ceiling | supervised gradient boosting (CV) | audio | 0.679 |" in to_markdown(board)
     assert to_csv(board).splitlines()[-1].startswith(",,ceiling,ceiling")
+
+
+def _synthetic(n_tracks: int = 200):
+    registry = build_registry(entry_points=False)
+    return registry, load_dataset(registry, "synthetic", {"n_tracks": n_tracks, "lyrics": False})
+
+
+def test_a_new_store_reads_the_remembered_ceiling_instead_of_fitting(tmp_path, monkeypatch):
+    registry, data = _synthetic()
+    first = ceiling.ensure(_store(tmp_path / "a.sqlite", {}, _truth()), data, registry.metrics())
+    assert first is not None and len(list((tmp_path / "memo").glob("*.json"))) == 1
+
+    def no_fit(dataset, metrics):
+        raise AssertionError("the remembered ceiling should have been read")
+
+    monkeypatch.setattr(ceiling, "compute", no_fit)
+    other = _store(tmp_path / "b.sqlite", {}, _truth())
+    assert ceiling.ensure(other, data, registry.metrics()) == first == other.reference(data.fingerprint, "ceiling")
+    third = _store(tmp_path / "c.sqlite", {}, _truth())
+    running = ceiling.Background(third, data, registry.metrics())
+    assert running._thread is None and running.finish() == first == third.reference(data.fingerprint, "ceiling")
+
+
+def test_the_memo_is_keyed_by_the_rows_the_metrics_and_the_versions(monkeypatch):
+    registry, data = _synthetic()
+    metrics = registry.metrics()
+    path = ceiling._memo_path(data, metrics)
+    assert path is not None and ceiling._memo_path(data, metrics) == path  # the same computation, the same file
+    assert ceiling._memo_path(data.subset(np.arange(199)), metrics) != path  # other rows
+    relabelled = data.subset(np.arange(200))
+    relabelled.labels["genre"] = np.roll(np.asarray(relabelled.labels["genre"]), 1)
+    assert ceiling._memo_path(relabelled, metrics) != path  # other labels, the same features
+    constant = MetricSpec("nmi", lambda truth, predicted: 0.25, scope="external", higher_is_better=True)
+    assert ceiling._memo_path(data, [constant, *(m for m in metrics if m.name != "nmi")]) != path  # another nmi
+    monkeypatch.setattr(ceiling, "versions_of", lambda names: {name: "0.0" for name in names})
+    assert ceiling._memo_path(data, metrics) != path  # another scikit-learn or numpy
+
+
+def test_a_damaged_memo_is_a_miss_and_an_unwritable_one_costs_only_the_fit(tmp_path, monkeypatch):
+    registry, data = _synthetic()
+    metrics = registry.metrics()
+    path = ceiling._memo_path(data, metrics)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    for damaged in ("{not json", "[]", '{"nmi[genre]": "high", "n_rows": 200}', '{"nmi[genre]": 0.5}'):
+        path.write_text(damaged)
+        assert ceiling.remembered(data, metrics) is None, damaged
+    value = ceiling.ensure(_store(tmp_path / "a.sqlite", {}, _truth()), data, metrics)
+    assert value is not None and ceiling.remembered(data, metrics) == value  # computed and written over it
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setattr(ceiling, "memo_folder", lambda: blocked / "memo")  # a folder that cannot be made
+    store = _store(tmp_path / "b.sqlite", {}, _truth())
+    assert ceiling.ensure(store, data, metrics) == value | {
+        "seconds": store.reference(data.fingerprint, "ceiling")["seconds"]
+    }
