@@ -203,8 +203,10 @@ def run(
     known = None if force else load_plan(store, plan_cache_key(config, options))
     if known is not None and _nothing_to_do(known, store, retry_failed, top, start):
         return
+    from musicbench.benchmark.running.preflight import check_early
     from musicbench.benchmark.running.session import run_benchmark
 
+    check_early(config, Path(store))  # before the plugin files are imported
     summaries = run_benchmark(load_registry(plugin_files, disabled), config, options, log=err, tables=out)
     if any(summary.failed for summary in summaries):
         sys.exit(1)

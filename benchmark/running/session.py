@@ -199,9 +199,10 @@ def run_benchmark(
     from musicbench.benchmark.planning.plan_cache import save_plan
     from musicbench.benchmark.results.cache import EmbeddingCache
     from musicbench.benchmark.results.store import ResultStore
-    from musicbench.benchmark.running.preflight import preflight
+    from musicbench.benchmark.running.preflight import check_early, preflight
 
     options = options or RunOptions()
+    check_early(config, Path(options.store))
     log = log or Console(quiet=True)
     tables = tables or Console(quiet=True)
     key = plan_cache_key(config, options)  # before the config is resolved: as `bench run` reads it

@@ -110,11 +110,17 @@ def test_bad_numbers_and_stores_are_refused_before_any_work(tmp_path: Path, args
         "seeds = 2000\n[encoders.pca-lite]\nn_components = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n[clusterers.kmeans-lite]\n"
     )
     selection = [] if "--config" in args else ["--encoders", "pca-lite", "--clusterers", "kmeans-lite"]
-    code, _, err = _run(tmp_path, *selection, *args)
+    # A plugin file that leaves a mark when imported: a bad number or store needs no
+    # plugin to be refused, so none is imported (a grid is counted with the plugins).
+    marker = tmp_path / "imported"
+    (tmp_path / "marking.py").write_text(f"from pathlib import Path\nPath({str(marker)!r}).touch()\n")
+    plugins = [] if "--config" in args else ["--plugin", str(tmp_path / "marking.py")]
+    code, _, err = _run(tmp_path, *selection, *plugins, *args)
     assert code == 2, err
     _one_paragraph(err)
     assert re.search(expected, " ".join(err.split())), err
     assert not (tmp_path / ".musicbench").exists(), "nothing was computed or created"
+    assert "--config" in args or not marker.exists(), "refused before the plugin files were imported"
 
 
 def test_a_bug_is_exit_70_with_a_crash_file_and_eoferror_is_not_aborted(tmp_path: Path) -> None:
