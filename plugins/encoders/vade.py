@@ -183,8 +183,10 @@ class VaDE(VAE):
     mixture_learning_rate : float or None
         With ``prior_update="gradient"``, Adam's rate for the prior's means and
         variances (``None``: ``learning_rate``).
-    epochs : int
-        Full-ELBO epochs after pretraining (``CLUSTERING_EPOCHS``).
+    epochs : int or None
+        Full-ELBO epochs after pretraining (``CLUSTERING_EPOCHS``); ``None`` trains
+        the clustering stage on the step schedule too (about 2,000 optimiser steps),
+        which was not measured as a default.
     hidden_sizes, latent_dim, beta, learn_scale, batch_size, learning_rate,
     validation_fraction, patience, n_threads, random_state
         As for :class:`~plugins.encoders.vae.VAE`.
@@ -236,7 +238,7 @@ class VaDE(VAE):
         latent_dim: int = 8,
         beta: float = 0.5,
         learn_scale: bool = False,
-        epochs: int = CLUSTERING_EPOCHS,
+        epochs: int | None = CLUSTERING_EPOCHS,
         batch_size: int = LONG_TRAINING.batch_size,
         learning_rate: float = LONG_TRAINING.learning_rate,
         validation_fraction: float = LONG_TRAINING.validation_fraction,
