@@ -141,7 +141,16 @@ def worker_state(context: WorkerContext) -> WorkerState:
 
 
 def limit_threads(threads: int | None) -> None:
-    """Cap BLAS/OpenMP and torch threads, so parallel workers do not oversubscribe."""
+    """Cap BLAS/OpenMP, numba and torch threads, so parallel workers do not oversubscribe.
+
+    Called when a worker starts and again before each of its tasks, in the thread that
+    runs it: a library may raise a count during a task. numba's parallel code (umap-learn)
+    ran on as many threads as cores, and its OpenMP layer left torch's OpenMP runtime
+    (the same ``libgomp``) at that count: every torch fit after an N2D fit in the same
+    worker then ran two threads, for the same numbers (checked to the bit on the default
+    dataset) at twice the CPU (a VAE fit: 1.36 s of CPU with one thread, 3.46 s with two,
+    its wall time no shorter), the spare thread taking the other worker's core.
+    """
     if not threads:
         return
     # Libraries not imported yet (torch is imported by the first plugin that needs it)
@@ -151,6 +160,12 @@ def limit_threads(threads: int | None) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)
+    if "numba" in sys.modules:  # the forkserver imported it (umap-learn): too late for its variable
+        # (and numba refuses a NUMBA_NUM_THREADS that changes once its threads run)
+        numba = sys.modules["numba"]
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # per calling thread
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = str(threads)
     if "torch" in sys.modules:  # only when some plugin uses torch: importing it costs seconds
         sys.modules["torch"].set_num_threads(threads)
 
@@ -300,6 +315,7 @@ def run_task(
     result = TaskResult(status="ok")
     try:
         state = worker_state(context)
+        limit_threads(state.threads)  # again: the previous task may have raised a count (see there)
         result.versions = state.versions
         _reset_peak()
         with warnings.catch_warnings():
