@@ -162,9 +162,8 @@ def _memo_path(dataset: Dataset, metrics: Sequence[MetricSpec]) -> Path | None:
     return memo_folder() / f"{digest.hexdigest()}.json"
 
 
-def remembered(dataset: Dataset, metrics: Sequence[MetricSpec]) -> dict[str, Any] | None:
-    """The ceiling remembered for exactly this computation, or None (a missing or damaged file)."""
-    path = _memo_path(dataset, metrics)
+def _load(path: Path | None, dataset: Dataset, metrics: Sequence[MetricSpec]) -> dict[str, Any] | None:
+    """The ceiling remembered at ``path`` (:func:`_memo_path`), or None (a missing or damaged file)."""
     try:
         value = json.loads(path.read_text()) if path is not None else None
     except (OSError, ValueError):
@@ -177,9 +176,8 @@ def remembered(dataset: Dataset, metrics: Sequence[MetricSpec]) -> dict[str, Any
     return value
 
 
-def remember(dataset: Dataset, metrics: Sequence[MetricSpec], value: dict[str, Any]) -> None:
+def _save(path: Path | None, value: dict[str, Any]) -> None:
     """Keep ``value`` for other stores; a folder that cannot be written only costs the next store a fit."""
-    path = _memo_path(dataset, metrics)
     if path is None:
         return
     try:
@@ -191,7 +189,7 @@ def remember(dataset: Dataset, metrics: Sequence[MetricSpec], value: dict[str, A
 
 def _computable(dataset: Dataset, metrics: Sequence[MetricSpec]) -> bool:
     """Two known classes at least, and one of :data:`METRICS` registered to score them."""
-    if not any(s.scope == "external" and s.name in METRICS for s in metrics):
+    if not _scorers(metrics):
         return False
     label = dataset.labels.get(dataset.primary_label)
     return label is not None and np.unique(np.asarray(label)[known_label_rows(label)]).size >= 2
@@ -204,10 +202,11 @@ def ensure(store: ResultStore, dataset: Dataset, metrics: Sequence[MetricSpec]) 
         return found
     if not _computable(dataset, metrics):
         return None
-    value = remembered(dataset, metrics)
+    path = _memo_path(dataset, metrics)
+    value = _load(path, dataset, metrics)
     if value is None:
         value = compute(dataset, metrics)
-        remember(dataset, metrics, value)
+        _save(path, value)
     store.put_reference(dataset.fingerprint, NAME, value)
     return value
 
@@ -225,8 +224,10 @@ class Background:
         self._value: dict[str, Any] | None = None
         self._error: Exception | None = None
         self._thread: threading.Thread | None = None
+        self._memo: Path | None = None
         if store.reference(dataset.fingerprint, NAME) is None and _computable(dataset, self._metrics):
-            if (known := remembered(dataset, self._metrics)) is not None:
+            self._memo = _memo_path(dataset, self._metrics)
+            if (known := _load(self._memo, dataset, self._metrics)) is not None:
                 store.put_reference(dataset.fingerprint, NAME, known)
                 return
             self._thread = threading.Thread(target=self._compute, name="musicbench-ceiling", daemon=True)
@@ -246,6 +247,6 @@ class Background:
             if self._error is not None:
                 raise self._error
             if self._value is not None:
-                remember(self._dataset, self._metrics, self._value)
+                _save(self._memo, self._value)
                 self._store.put_reference(self._dataset.fingerprint, NAME, self._value)
         return ensure(self._store, self._dataset, self._metrics)

@@ -143,9 +143,9 @@ def test_a_damaged_memo_is_a_miss_and_an_unwritable_one_costs_only_the_fit(tmp_p
     path.parent.mkdir(parents=True)
     for damaged in ("{not json", "[]", '{"nmi[genre]": "high", "n_rows": 200}', '{"nmi[genre]": 0.5}'):
         path.write_text(damaged)
-        assert ceiling.remembered(data, metrics) is None, damaged
+        assert ceiling._load(path, data, metrics) is None, damaged
     value = ceiling.ensure(_store(tmp_path / "a.sqlite", {}, _truth()), data, metrics)
-    assert value is not None and ceiling.remembered(data, metrics) == value  # computed and written over it
+    assert value is not None and ceiling._load(path, data, metrics) == value  # computed and written over it
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     monkeypatch.setattr(ceiling, "memo_folder", lambda: blocked / "memo")  # a folder that cannot be made
