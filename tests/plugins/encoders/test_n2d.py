@@ -8,7 +8,7 @@ from sklearn.metrics import normalized_mutual_info_score
 
 from musicbench import Dataset
 from musicbench.errors import ConfigError
-from musicbench.plugins.encoders.n2d import N2D, code_size
+from musicbench.plugins.encoders.n2d import N2D, code_size, layout_epochs
 
 QUICK = {"epochs": 5, "random_state": 0, "n_threads": 1}
 
@@ -49,11 +49,22 @@ def test_the_code_keeps_half_the_features_and_at_least_eight() -> None:
     assert [code_size(n) for n in (3, 10, 16, 17, 57, 71)] == [8, 8, 8, 8, 28, 35]
 
 
+def test_the_layout_is_shorter_from_ten_thousand_tracks(
+    small_dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert [layout_epochs(n) for n in (300, 9_999, 10_000, 28_356)] == [100, 100, 50, 50]
+    from musicbench.plugins.encoders import n2d
+
+    monkeypatch.setattr(n2d, "LARGE_FROM", small_dataset.n_tracks)  # the fit reads the rule, not a constant
+    assert N2D(epochs=2, random_state=0, n_threads=1).fit(small_dataset).umap_.umap_.n_epochs == 50
+
+
 def test_default_fit_uses_the_rules_and_a_given_value_wins(small_dataset: Dataset) -> None:
     assert N2D().epochs is None and N2D().patience == 10  # the shared step schedule (test_training)
     model = N2D(epochs=2, random_state=0, n_threads=1).fit(small_dataset)
     assert model.autoencoder_.latent_dim == code_size(small_dataset.audio.shape[1])
     assert model.autoencoder_.epochs == 2 and len(model.autoencoder_.history_.train_loss) <= 2
+    assert N2D().umap_epochs is None  # layout_epochs(n_tracks)
     assert model.umap_.n_epochs == 100 and model.umap_.umap_.n_epochs == 100
     fixed = N2D(epochs=2, latent_dim=3, umap_epochs=7, random_state=0, n_threads=1).fit(small_dataset)
     assert fixed.autoencoder_.latent_dim == 3 and fixed.transform(small_dataset).shape[1] == small_dataset.n_classes()
