@@ -24,7 +24,6 @@ from musicbench.plugins.encoders.classic import UMAPEncoder
 from musicbench.plugins.encoders.core.training import TRAINING
 from musicbench.plugins.encoders.vae import AutoEncoder
 
-
 LAYOUT_EPOCHS = 100
 """Epochs of UMAP's layout below :data:`LARGE_FROM` tracks."""
 LARGE_LAYOUT_EPOCHS = 50
