@@ -40,7 +40,8 @@ def code_size(n_features: int) -> int:
 def layout_epochs(n_tracks: int) -> int:
     """The epochs of UMAP's layout for ``umap_epochs=None``: 100, or 50 from 10,000 tracks.
 
-    The layout is most of a large fit (28,356 tracks: 9.5 s of 13.9 s at 100 epochs),
+    The layout is the largest part of a large fit (28,356 tracks, profiled: 8.3 s of
+    19.5 s at 100 epochs; unprofiled the fit took 13.9 s at 100 epochs and 9.5 s at 50),
     and its epochs cost in proportion to the tracks. On the development split, 50
     epochs scored as 100 on all of TidyTuesday (3 seeds: own 0.1069 against 0.1070,
     KMeans 0.1072 against 0.1078) and worse below 10,000 tracks (synthetic's own
@@ -67,9 +68,9 @@ class N2D(EncoderBase):
     umap_epochs : int or None
         Epochs of UMAP's layout; ``None``: 100, or 50 from 10,000 tracks on
         (:func:`layout_epochs`). umap-learn's own default (500 below 10,000 tracks,
-        200 from there on) scored no better on the development split and takes two
-        to five times as long: 100 epochs halved a TidyTuesday fit (28 s against
-        20 s), and 50 from 10,000 tracks took it from 13.9 s to 9.5 s.
+        200 from there on) runs two to five times as many; 100 scored as well on the
+        development split and cut a TidyTuesday fit from 28 s to 20 s, and 50 from
+        10,000 tracks took it from 13.9 s to 9.5 s.
     knn : {"exact", "nndescent"}
         How UMAP finds neighbours from 4,096 tracks on (:class:`~plugins.encoders.classic.UMAPEncoder`).
     latent_dim : int or None
